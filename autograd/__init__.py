@@ -1,0 +1,58 @@
+"""chaingrad's engine: scalar reverse-mode automatic differentiation.
+
+`Value` records how each number was made; `Value.backward()` applies the chain rule back through the graph.
+"""
+
+from .backward import gradients, topological_order
+from .check import GradcheckError, gradcheck
+from .functional import grad, hessian, jacobian, value_and_grad, vjp
+from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
+from .value import (
+    Value,
+    abs,
+    cos,
+    elu,
+    exp,
+    leaky_relu,
+    log,
+    neg,
+    relu,
+    sigmoid,
+    sin,
+    softplus,
+    sqrt,
+    sum,
+    tanh,
+)
+
+__all__ = [
+    "GradcheckError",
+    "Value",
+    "abs",
+    "cos",
+    "detect_anomaly",
+    "elu",
+    "enable_grad",
+    "exp",
+    "grad",
+    "gradcheck",
+    "gradients",
+    "hessian",
+    "is_grad_enabled",
+    "jacobian",
+    "leaky_relu",
+    "log",
+    "neg",
+    "no_grad",
+    "relu",
+    "scope",
+    "sigmoid",
+    "sin",
+    "softplus",
+    "sqrt",
+    "sum",
+    "tanh",
+    "topological_order",
+    "value_and_grad",
+    "vjp",
+]

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Set everything up, then run one job:
+#   bash dev.sh demo   the main job (an engine demo: values, gradients, a graph)
+#   bash dev.sh test   the whole test suite (ruff, pytest, notebooks)
+# Needs only Python 3.10+. Creates or refreshes .venv, installs the project with its extras, and installs
+# Graphviz's `dot` with apt-get when it is missing and that is possible (otherwise it says how, and goes on).
+# PyTorch, for the parity tests, is installed when CI is set or CHAINGRAD_TORCH=1 (else those tests skip).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+job=${1:-}
+case "$job" in
+  demo | test) ;;
+  *) echo "usage: bash dev.sh demo | test" >&2; exit 2 ;;
+esac
+
+say() { echo "[dev.sh] $*" >&2; }
+
+python=${PYTHON:-python3}
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+  say "chaingrad needs Python 3.10 or newer as '$python' (set PYTHON=/path/to/python3.x to choose another)."
+  exit 1
+fi
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo "$@"
+  else return 1
+  fi
+}
+
+apt_install() {
+  command -v apt-get >/dev/null || return 1
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! command -v dot >/dev/null; then
+  say "Graphviz's 'dot' is missing; installing it with apt-get ..."
+  if ! apt_install graphviz; then
+    say "Could not install Graphviz here. Install it yourself to render graphs:"
+    say "  sudo apt-get install graphviz | brew install graphviz | conda install -c conda-forge graphviz"
+    say "Going on without it: DOT text still works; only rendering is skipped."
+  fi
+fi
+
+if ! .venv/bin/python -c 'import sys' 2>/dev/null; then
+  rm -rf .venv
+  if ! "$python" -m venv .venv 2>/dev/null; then
+    # Debian's python3 ships venv's pip bootstrap separately.
+    version=$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    say "python -m venv failed; installing python$version-venv with apt-get ..."
+    rm -rf .venv
+    if ! apt_install "python$version-venv" && ! apt_install python3-venv; then
+      say "Install the venv module (Debian/Ubuntu: sudo apt-get install python3-venv), then run this again."
+      exit 1
+    fi
+    "$python" -m venv .venv
+  fi
+fi
+
+say "installing chaingrad and its extras into .venv ..."
+.venv/bin/python -m pip install -q -e '.[dev,notebooks]'
+if [ -n "${CI:-}" ] || [ "${CHAINGRAD_TORCH:-}" = 1 ]; then
+  say "installing PyTorch for the parity tests ..."
+  .venv/bin/python -m pip install -q torch==2.13.0
+fi
+
+case "$job" in
+  demo) exec .venv/bin/python -m autograd.demo ;;
+  test) exec .venv/bin/python -m pytest ;;
+esac

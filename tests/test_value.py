@@ -1,0 +1,221 @@
+"""The Value data model and backward's semantics: construction, repr, comparisons, numpy, accumulation, freeing."""
+
+import gc
+import math
+import sys
+import weakref
+
+import pytest
+
+import autograd
+from autograd import Value
+
+np = pytest.importorskip("numpy")
+
+
+@pytest.fixture
+def without_cycle_collector():
+    """Graphs hold no cycles, so with gc off reference counting alone must free them (and allocation is faster)."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [(2, 2.0), (2.5, 2.5), (True, 1.0), (np.float32(1.5), 1.5), (np.int64(-3), -3.0), (np.bool_(True), 1.0)],
+)
+def test_data_is_stored_as_a_python_float(data, expected):
+    v = Value(data)
+    assert type(v.data) is float and v.data == expected
+    assert type(v.grad) is float and v.grad == 0.0
+    assert (v.label, v.op, v.parents, v.params) == ("", "", (), None)
+
+
+@pytest.mark.parametrize("bad, type_name", [("2", "str"), (None, "NoneType"), (1j, "complex"), ([1.0], "list")])
+def test_non_numbers_are_rejected_with_their_type(bad, type_name):
+    with pytest.raises(TypeError, match=type_name):
+        Value(bad)
+
+
+def test_a_value_is_not_accepted_as_data():
+    with pytest.raises(TypeError, match=r"detach\(\)"):
+        Value(Value(1.0))
+
+
+def test_nan_and_inf_are_allowed_as_data():
+    assert math.isnan(Value(float("nan")).data)
+    assert Value(float("-inf")).data == -math.inf
+
+
+def test_repr_float_and_item():
+    assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
+    assert repr(Value(2, label="x")) == "Value(data=2.0, grad=0.0, label='x')"
+    assert float(Value(3.5)) == 3.5 and Value(3.5).item() == 3.5
+
+
+def test_comparisons_use_data_but_equality_and_hash_stay_identity_based():
+    a, b = Value(1.0), Value(2.0)
+    assert a < b and a <= b and b > a and b >= a and a < 1.5 and b >= 2
+    assert max([a, b, Value(-1.0)]) is b
+    twin = Value(1.0)
+    assert a != twin and a == a
+    assert len({a, twin}) == 2 and {a: "a", twin: "twin"}[twin] == "twin"
+    with pytest.raises(TypeError, match="compared"):
+        _ = a < "1"
+
+
+def test_op_parents_and_params_are_recorded():
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    z = x * y
+    assert (z.op, z.parents, z.params) == ("*", (x, y), None)
+    assert (3 - x).params == {"left": 3.0} and (x - 3).params == {"right": 3.0}
+    assert (x**2).op == "**2" and (x**2).params == {"exponent": 2.0}
+    assert (x**0.5).op == "**0.5"
+    assert autograd.leaky_relu(x, 0.2).params == {"alpha": 0.2}
+
+
+def test_unsupported_operand_gives_pythons_type_error():
+    with pytest.raises(TypeError, match="unsupported operand"):
+        _ = Value(1.0) + "a"
+    with pytest.raises(TypeError, match="unsupported operand"):
+        _ = None * Value(1.0)
+
+
+@pytest.mark.parametrize("left_numpy", [True, False])
+def test_numpy_scalars_on_either_side_give_values(left_numpy):
+    x = Value(3.0)
+    two = np.float64(2.0)
+    y = two * x if left_numpy else x * two
+    assert type(y) is Value and y.data == 6.0
+    y.backward()
+    assert x.grad == 2.0
+
+
+def test_object_arrays_of_values_work_with_dot_and_sum():
+    w = np.array([Value(1.0), Value(2.0), Value(3.0)], dtype=object)
+    x = np.array([Value(4.0), Value(5.0), Value(6.0)], dtype=object)
+    d = np.dot(w, x)
+    s = sum(w)
+    assert type(d) is Value and d.data == 32.0 and s.data == 6.0
+    (d + s).backward()
+    assert [v.grad for v in w] == [5.0, 6.0, 7.0]
+    assert [v.grad for v in x] == [1.0, 2.0, 3.0]
+
+
+# --- backward semantics
+
+
+def test_leaf_gradients_accumulate_and_inner_gradients_hold_the_latest_pass():
+    a = Value(1.0)
+    inner = 2 * a
+    c = 3 * inner
+    c.backward()
+    c.backward()
+    assert a.grad == 12.0  # micrograd gives 18: it re-adds the inner node's stale grad
+    assert inner.grad == 3.0 and c.grad == 1.0
+
+
+def test_a_node_used_several_times_gets_every_contribution():
+    a, b = Value(3.0), Value(-2.0)
+    (a + a).backward()
+    (b * b).backward()
+    assert a.grad == 2.0 and b.grad == 2 * -2.0
+    x = Value(0.5)
+    y = x * x * x + x  # 3x² + 1 = 1.75
+    y.backward()
+    assert x.grad == pytest.approx(1.75, abs=1e-15)
+
+
+def test_backward_seed_scales_every_gradient():
+    x = Value(2.0)
+    (x * x).backward(grad=0.5)
+    assert x.grad == 2.0
+
+
+def test_backward_on_a_leaf():
+    x = Value(2.0)
+    x.backward()
+    assert x.grad == 1.0
+
+
+def test_gradients_do_not_touch_grad_attributes():
+    x = Value(2.0)
+    y = x * x
+    grads = autograd.gradients(y)
+    assert grads[x] == 4.0 and x.grad == 0.0 and y.grad == 0.0
+
+
+def test_a_chain_of_a_million_ops_backpropagates_under_the_default_recursion_limit(without_cycle_collector):
+    assert sys.getrecursionlimit() <= 10_000
+    x = Value(0.5)
+    y = x
+    for _ in range(1_000_000):
+        y = y * 1.0
+    y = y + x
+    y.backward()
+    assert x.grad == 2.0
+
+
+def test_builtin_sum_over_a_hundred_thousand_values():
+    values = [Value(float(i)) for i in range(100_000)]
+    total = sum(values)
+    total.backward()
+    assert total.data == sum(range(100_000))
+    assert all(v.grad == 1.0 for v in values)
+
+
+def test_autograd_sum_is_one_node_with_a_parent_per_value():
+    values = [Value(float(i)) for i in range(5)]
+    total = autograd.sum([*values, 10, values[0]])
+    assert total.op == "sum" and total.parents == (*values, values[0]) and total.params == {"const": 10.0}
+    assert total.data == 20.0
+    total.backward()
+    assert [v.grad for v in values] == [2.0, 1.0, 1.0, 1.0, 1.0]
+    assert autograd.sum([1, 2.5]) == 3.5 and autograd.sum([]) == 0.0
+
+
+def test_dropping_the_output_frees_the_whole_graph_without_the_cycle_collector(without_cycle_collector):
+    x = Value(1.0)
+    y = x
+    for _ in range(1000):
+        y = (y * 1.001).tanh() + x
+    y.backward()
+    refs = [weakref.ref(n) for n in autograd.topological_order(y)]
+    del y
+    alive = [r for r in refs if r() is not None]
+    assert alive == [refs[0]] and alive[0]() is x  # only the leaf we still hold
+
+
+def test_a_deep_graph_is_freed_without_overflowing_the_c_stack(without_cycle_collector):
+    y = Value(1.0)
+    for _ in range(200_000):
+        y = y + 1.0
+    last = weakref.ref(y)
+    del y
+    assert last() is None
+
+
+def test_create_graph_gives_differentiable_gradients():
+    x = Value(1.5)
+    y = x**3
+    y.backward(create_graph=True)
+    dydx = x.grad
+    assert isinstance(dydx, Value) and dydx.data == pytest.approx(3 * 1.5**2)
+    x.grad = 0.0
+    dydx.backward()
+    assert x.grad == pytest.approx(6 * 1.5)
+
+
+def test_local_grads_are_the_chain_rule_factors():
+    x, w = Value(2.0), Value(3.0)
+    z = w * x
+    assert z.local_grads() == (2.0, 3.0)
+    assert x.local_grads() == ()
+    t = z.tanh()
+    assert t.local_grads() == pytest.approx((1 - math.tanh(6.0) ** 2,))
+
+
+def test_backward_of_a_non_value_root_is_a_clear_error():
+    with pytest.raises(TypeError, match="needs a Value"):
+        autograd.gradients(1.0)
