@@ -138,7 +138,10 @@ def _result(data, op, parents, local_grads, params=None):
     else:
         out.op, out.parents, out.params, out._local_grads = "", (), None, None
     if anomaly_enabled.get() and not math.isfinite(data):
-        raise FloatingPointError(f"detect_anomaly: forward of {op!r} produced {data} from {describe(parents)}")
+        constants = f" and {params}" if params else ""
+        raise FloatingPointError(
+            f"detect_anomaly: forward of {op!r} produced {data} from {describe(parents)}{constants}"
+        )
     return out
 
 
@@ -236,7 +239,7 @@ def _power_slope(x, p):
     """d(x**p)/dx = p·x**(p−1): 0 for p = 0, and +inf (not ZeroDivisionError) at x = 0 for 0 < p < 1, as PyTorch."""
     if p == 0:
         return 0.0
-    if x == 0 and p < 1 and not isinstance(x, Value):
+    if float(x) == 0 and p < 1:
         return math.inf
     return p * x ** (p - 1)
 
@@ -302,7 +305,10 @@ def sqrt(x):
 
 
 def _reciprocal(x):
-    return 1 / x if isinstance(x, Value) else scalar.reciprocal(x)
+    """1/x, but ±inf at 0 for floats and Values alike: an infinite derivative, not a division error."""
+    if float(x) == 0:
+        return scalar.reciprocal(float(x))
+    return 1 / x
 
 
 def _tanh_grads(g, out, x):  # ∂tanh x/∂x = 1 − tanh²x

@@ -219,3 +219,11 @@ def test_local_grads_are_the_chain_rule_factors():
 def test_backward_of_a_non_value_root_is_a_clear_error():
     with pytest.raises(TypeError, match="needs a Value"):
         autograd.gradients(1.0)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("make", [lambda x: x.sqrt(), lambda x: x**0.5])
+def test_an_infinite_derivative_is_inf_not_an_error(make, create_graph):
+    x = Value(0.0)
+    make(x).backward(create_graph=create_graph)  # PyTorch also gives inf for sqrt'(0)
+    assert float(x.grad) == math.inf
