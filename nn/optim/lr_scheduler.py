@@ -1,0 +1,125 @@
+"""Learning-rate schedules, as torch.optim.lr_scheduler: each sets every param group's 'lr' once per `step()`.
+
+Call `scheduler.step()` after `optimizer.step()`, once per epoch (or per batch, if that is your unit). Creating a
+scheduler stores each group's 'initial_lr' (the base lr) and applies epoch 0 straight away.
+
+Each schedule here is the closed form lr = f(base_lr, epoch) (torch's `_get_closed_form_lr`), which gives torch's
+sequence up to float rounding. torch's own `step()` instead rescales the current lr, so in torch two schedulers
+on one optimizer multiply, and a hand-edited lr is kept; here the last scheduler to step sets the lr. To combine
+schedules, multiply their factors in one `LambdaLR`.
+"""
+
+import math
+
+from .optimizer import Optimizer
+
+
+class LRScheduler:
+    """Base class: `base_lrs`, `last_epoch` (-1 before the first step), `step()` and `get_last_lr()`."""
+
+    def __init__(self, optimizer):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        for group in optimizer.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = -1
+        self.step()
+
+    def get_lr(self):
+        """The learning rate of each param group at epoch `last_epoch`."""
+        raise NotImplementedError
+
+    def step(self):
+        """Advance one epoch and write the new lr into every param group."""
+        self.last_epoch += 1
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_last_lr(self):
+        """The lr of each param group set by the latest `step()`."""
+        return list(self._last_lr)
+
+
+class LambdaLR(LRScheduler):
+    """lr = base_lr · lr_lambda(epoch); `lr_lambda` is one function, or a list with one per param group."""
+
+    def __init__(self, optimizer, lr_lambda):
+        n = len(optimizer.param_groups)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != n:
+                raise ValueError(f"Expected {n} lr_lambdas, but got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * n
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs, strict=True)]
+
+
+class StepLR(LRScheduler):
+    """lr = base_lr · gamma^⌊epoch / step_size⌋: multiply by gamma every `step_size` epochs."""
+
+    def __init__(self, optimizer, step_size, gamma=0.1):
+        if not step_size > 0:
+            raise ValueError(f"StepLR: step_size must be > 0, got {step_size!r}")
+        self.step_size, self.gamma = step_size, gamma
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
+
+
+class ExponentialLR(LRScheduler):
+    """lr = base_lr · gamma^epoch: multiply by gamma every epoch."""
+
+    def __init__(self, optimizer, gamma):
+        self.gamma = gamma
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        return [base * self.gamma**self.last_epoch for base in self.base_lrs]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """lr = eta_min + (base_lr − eta_min) · (1 + cos(π · epoch / T_max)) / 2: half a cosine from base_lr to eta_min.
+
+    Past T_max the cosine carries on (back up to base_lr at 2·T_max), as in torch. Loshchilov & Hutter, "SGDR:
+    Stochastic Gradient Descent with Warm Restarts", 2016, https://arxiv.org/abs/1608.03983 (without restarts).
+    """
+
+    def __init__(self, optimizer, T_max, eta_min=0.0):
+        if not T_max > 0:
+            raise ValueError(f"CosineAnnealingLR: T_max must be > 0, got {T_max!r}")
+        self.T_max, self.eta_min = T_max, eta_min
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+        return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """lr = base_lr · (start_factor + (end_factor − start_factor) · min(epoch, total_iters) / total_iters).
+
+    The factor moves linearly from start_factor to end_factor over `total_iters` epochs, then stays: with the
+    defaults a linear warm-up from base_lr/3 to base_lr in 5 epochs; LinearLR(opt, 1.0, 0.1, 100) is a linear decay.
+    """
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
+        if start_factor > 1.0 or start_factor <= 0:
+            raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
+        if end_factor > 1.0 or end_factor < 0:
+            raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
+        if not total_iters > 0:
+            raise ValueError(f"LinearLR: total_iters must be > 0, got {total_iters!r}")
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        epochs = min(self.total_iters, self.last_epoch)
+        factor = self.start_factor + (self.end_factor - self.start_factor) * epochs / self.total_iters
+        return [base * factor for base in self.base_lrs]

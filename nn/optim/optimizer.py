@@ -1,0 +1,116 @@
+"""`Optimizer`: the torch.optim base class: parameter groups, per-parameter state, `step()` and `zero_grad()`.
+
+Optimizers work on floats, not on graphs: `step()` reads each parameter's `p.data` and `p.grad` and writes a new
+`p.data`. A subclass states its update rule once, in `update(theta, g, group, state)`, for one parameter.
+"""
+
+import warnings
+
+from autograd import Value
+
+# How torch's ValueErrors name each hyperparameter ("Invalid learning rate: -1"); others are "Invalid <key> value".
+_NAMES = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+class Optimizer:
+    """Base class: `param_groups` (list of dicts: 'params' and every hyperparameter), `state` (Value -> dict).
+
+    `params` is an iterable of Values, or of dicts ({'params': [...], 'lr': ...}) whose missing hyperparameters are
+    filled from `defaults`. `state[p]` is created on the first `step()`.
+
+    Unlike torch, which skips parameters whose `.grad` is None, every parameter is updated: a Value's grad is
+    always a float, and a grad of 0.0 still moves a parameter under momentum or weight decay.
+    """
+
+    # The hyperparameters that must be >= 0; subclasses list theirs and may extend `check`.
+    nonnegative = ()
+
+    def __init__(self, params, defaults):
+        if isinstance(params, (Value, dict)):
+            raise TypeError(f"params must be an iterable of Values or of dicts, got a {type(params).__name__}")
+        self.defaults = dict(defaults)
+        self.state = {}
+        self.param_groups = []
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group):
+        """Add a dict {'params': [...], hyperparameter: value, ...}; hyperparameters it omits take the defaults."""
+        if not isinstance(group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(group).__name__}")
+        params = group["params"]
+        if isinstance(params, set):
+            raise TypeError("optimizer parameters must be in an ordered collection (a list), not a set")
+        params = [params] if isinstance(params, Value) else list(params)
+        for p in params:
+            if not isinstance(p, Value):
+                raise TypeError(f"optimizer can only optimize Values, but one of the params is a {type(p).__name__}")
+            if p.parents:
+                raise ValueError(f"can't optimize a non-leaf Value (made by {p.op!r}): optimize its leaves")
+        if len(params) != len(set(params)):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters", stacklevel=3)
+        seen = {p for g in self.param_groups for p in g["params"]}
+        if not seen.isdisjoint(params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        group = {**self.defaults, **group, "params": params}
+        self.check(group)
+        self.param_groups.append(group)
+
+    def check(self, group):
+        """Raise ValueError, worded as torch's, if a hyperparameter of `group` is out of range."""
+        for key in self.nonnegative:
+            if not group[key] >= 0.0:  # `not` so that NaN fails too
+                raise ValueError(f"Invalid {_NAMES.get(key, key + ' value')}: {group[key]}")
+
+    def zero_grad(self, set_to_none=True):
+        """Set every parameter's grad to 0.0 (backward accumulates into .grad with +=).
+
+        `set_to_none` is accepted for torch compatibility and ignored: a Value's grad is a float, never None.
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = 0.0
+
+    def step(self, closure=None):
+        """Update every parameter once from its grad; `closure`, if given, recomputes the loss first and is returned."""
+        loss = closure() if closure is not None else None
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = float(p.grad)
+                if group.get("maximize", False):
+                    g = -g
+                p.data = self.update(p.data, g, group, self.state.setdefault(p, {}))
+        return loss
+
+    def update(self, theta, g, group, state):
+        """The new value of one parameter `theta` (a float) with gradient `g`; reads and writes its `state` dict."""
+        raise NotImplementedError
+
+    def state_dict(self):
+        """{'state': {index: dict}, 'param_groups': [...]}, parameters replaced by their index (as torch)."""
+        index = {p: i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
+        groups = [{**g, "params": [index[p] for p in g["params"]]} for g in self.param_groups]
+        return {"state": {index[p]: dict(s) for p, s in self.state.items()}, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore hyperparameters and state saved by `state_dict()` from an optimizer over the same parameters."""
+        groups = state_dict["param_groups"]
+        sizes, saved_sizes = [len(g["params"]) for g in self.param_groups], [len(g["params"]) for g in groups]
+        if saved_sizes != sizes:
+            raise ValueError(f"loaded state dict has param groups of sizes {saved_sizes}, this optimizer {sizes}")
+        params = [p for g in self.param_groups for p in g["params"]]
+        self.state = {params[int(i)]: dict(s) for i, s in state_dict["state"].items()}
+        for ours, saved in zip(self.param_groups, groups, strict=True):
+            ours.update({k: v for k, v in saved.items() if k != "params"})
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join([*lines, ")"])
