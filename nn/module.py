@@ -1,0 +1,222 @@
+"""`Module`, `Neuron`, `Layer`, `MLP`: micrograd's three classes, with PyTorch's module conveniences.
+
+A module's parameters are the Values (and sub-modules, and lists of either) held in its attributes, found in
+definition order, so `named_parameters()` gives stable dotted names such as `layers.0.neurons.3.w.1`.
+A parent runs each child's forward inside `autograd.scope(name)` with the child's name ('layers.0', then
+'neurons.3'), so the nodes a neuron builds carry the scope 'layers.0/neurons.3' and graph pictures group by layer
+and neuron. The top-level model opens no scope of its own.
+"""
+
+import math
+import numbers
+import random
+from collections.abc import Mapping
+
+import autograd
+from autograd import Value
+
+generator = random.Random()  # every init draws from this; `manual_seed` makes it repeatable
+
+
+def manual_seed(seed):
+    """Seed the generator that initialises parameters: the same seed gives identical parameters."""
+    generator.seed(seed)
+
+
+ACTIVATIONS = {
+    "relu": autograd.relu,
+    "tanh": autograd.tanh,
+    "sigmoid": autograd.sigmoid,
+    "leaky_relu": autograd.leaky_relu,  # slope 0.01 below 0, as torch
+    "elu": autograd.elu,  # alpha 1, as torch
+    "linear": lambda x: x,
+}
+
+
+def init_weights(init, fan_in, fan_out=1):
+    """`fan_in` starting weights drawn from `generator`.
+
+    'uniform': U(−1, 1), micrograd's.
+    'xavier':  U(−a, a) with a = √(6 / (fan_in + fan_out)) (Glorot & Bengio 2010; torch's xavier_uniform_).
+    'he':      N(0, σ²) with σ = √(2 / fan_in) (He et al. 2015; torch's kaiming_normal_ for ReLU).
+    """
+    if init == "uniform":
+        return [generator.uniform(-1, 1) for _ in range(fan_in)]
+    if init == "xavier":
+        a = math.sqrt(6 / (fan_in + fan_out))
+        return [generator.uniform(-a, a) for _ in range(fan_in)]
+    if init == "he":
+        return [generator.gauss(0.0, math.sqrt(2 / fan_in)) for _ in range(fan_in)]
+    raise ValueError(f"unknown init {init!r}; choose one of 'uniform', 'xavier', 'he'")
+
+
+class Module:
+    """Base class: parameters are found in the attributes; subclasses define `forward`."""
+
+    training = True
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def _members(self):
+        """(name, item) for each Value or Module held in an attribute or a list attribute, in definition order."""
+        for name, attr in vars(self).items():
+            items = enumerate(attr) if isinstance(attr, (list, tuple)) else [(None, attr)]
+            for i, item in items:
+                if isinstance(item, (Value, Module)):
+                    yield (name if i is None else f"{name}.{i}"), item
+
+    def named_parameters(self, prefix=""):
+        """[(dotted name, Value)] for every parameter, in definition order: 'layers.0.neurons.3.w.1'."""
+        named = []
+        for name, item in self._members():
+            if isinstance(item, Module):
+                named += item.named_parameters(f"{prefix}{name}.")
+            else:
+                named.append((prefix + name, item))
+        return named
+
+    def parameters(self):
+        """Every parameter Value, in the order of `named_parameters`."""
+        return [p for _, p in self.named_parameters()]
+
+    def modules(self):
+        """This module and every module inside it, depth first."""
+        found = [self]
+        for _, item in self._members():
+            if isinstance(item, Module):
+                found += item.modules()
+        return found
+
+    def zero_grad(self):
+        """Set every parameter's grad to 0.0 (backward accumulates into it)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def train(self, mode=True):
+        """Set `training` on this module and all inside it; returns self."""
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self):
+        """`train(False)`."""
+        return self.train(False)
+
+    def state_dict(self):
+        """{dotted name: float} for every parameter."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state_dict):
+        """Copy the numbers in `state_dict` into the parameters; any missing, extra or non-numeric entry
+        raises ValueError naming it, and then nothing is loaded."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict needs a dict of name -> number, got {type(state_dict).__name__}")
+        params = dict(self.named_parameters())
+        missing = [name for name in params if name not in state_dict]
+        extra = [name for name in state_dict if name not in params]
+        bad = [f"{k!r} is {v!r}" for k, v in state_dict.items() if k in params and not _is_number(v)]
+        problems = [f"{what}: {', '.join(map(str, items))}" for what, items in
+                    (("missing", missing), ("unexpected", extra), ("not a number", bad)) if items]
+        if problems:
+            raise ValueError(f"load_state_dict: {'; '.join(problems)}. Nothing was loaded.")
+        for name, p in params.items():
+            p.data = float(state_dict[name])
+
+    def __repr__(self):
+        config = getattr(self, "config", None)
+        if config is None:
+            return f"{type(self).__name__}()"
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in config.items())})"
+
+
+class Neuron(Module):
+    """activation(Σ wᵢxᵢ + b): the weighted sum is one `autograd.sum` node.
+
+    `nonlin` is micrograd's flag: True means 'relu', False 'linear' (it overrides `activation`).
+    `fan_out` only matters to 'xavier'; a Layer passes its width.
+    """
+
+    def __init__(self, nin, activation="relu", init="uniform", bias=True, nonlin=None, fan_out=1):
+        _check_size(nin, "Neuron's nin")
+        activation = _activation(activation, nonlin)
+        self.w = [Value(w, f"w.{i}") for i, w in enumerate(init_weights(init, nin, fan_out))]
+        self.b = Value(0.0, "b") if bias else None
+        self.activation = activation
+        self.config = {"nin": nin, "activation": activation, "init": init, "bias": bias, "fan_out": fan_out}
+
+    def forward(self, x):
+        x = _inputs(x)
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron has {len(self.w)} inputs, got {len(x)}")
+        terms = [wi * xi for wi, xi in zip(self.w, x, strict=True)]
+        return ACTIVATIONS[self.activation](autograd.sum([*terms, self.b] if self.b is not None else terms))
+
+
+class Layer(Module):
+    """`nout` neurons reading the same inputs; returns a list, or one Value when `nout` is 1 (as micrograd)."""
+
+    def __init__(self, nin, nout, activation="relu", init="uniform", bias=True, nonlin=None):
+        _check_size(nout, "Layer's nout")
+        activation = _activation(activation, nonlin)
+        self.neurons = [Neuron(nin, activation, init, bias, fan_out=nout) for _ in range(nout)]
+        self.config = {"nin": nin, "nout": nout, "activation": activation, "init": init, "bias": bias}
+
+    def forward(self, x):
+        x = _inputs(x)
+        out = []
+        for j, neuron in enumerate(self.neurons):
+            with autograd.scope(f"neurons.{j}"):
+                out.append(neuron(x))
+        return out[0] if len(out) == 1 else out
+
+
+class MLP(Module):
+    """Layers of sizes `nouts` on `nin` inputs: `activation` in the hidden layers, `output_activation` last.
+
+    `MLP(2, [16, 16, 1])` is micrograd's: 337 parameters, ReLU hidden layers, a linear output returned as one Value.
+    """
+
+    def __init__(self, nin, nouts, activation="relu", output_activation="linear", init="uniform", bias=True):
+        nouts = list(nouts)
+        if not nouts:
+            raise ValueError("MLP needs at least one layer size in nouts, e.g. MLP(2, [16, 16, 1])")
+        sizes = [nin, *nouts]
+        last = len(nouts) - 1
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, init, bias)
+            for i in range(len(nouts))
+        ]
+        self.config = {"nin": nin, "nouts": nouts, "activation": activation,
+                       "output_activation": output_activation, "init": init, "bias": bias}
+
+    def forward(self, x):
+        for i, layer in enumerate(self.layers):
+            with autograd.scope(f"layers.{i}"):
+                x = layer(x)
+        return x
+
+
+def _activation(name, nonlin):
+    if nonlin is not None:
+        return "relu" if nonlin else "linear"
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
+    return name
+
+
+def _check_size(n, what):
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+
+
+def _inputs(x):
+    """The inputs as a list: a sequence of numbers or Values, or a single one."""
+    return [x] if isinstance(x, (Value, numbers.Real)) else list(x)
+
+
+def _is_number(v):
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
