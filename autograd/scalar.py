@@ -65,6 +65,16 @@ def elu(x, alpha):
     return x if x > 0 else alpha * math.expm1(x)
 
 
+def sin(x):
+    """sin x; NaN (as PyTorch) rather than math's domain error for ±inf."""
+    return math.sin(x) if math.isfinite(x) else math.nan
+
+
+def cos(x):
+    """cos x; NaN (as PyTorch) rather than math's domain error for ±inf."""
+    return math.cos(x) if math.isfinite(x) else math.nan
+
+
 def power(base, exponent):
     """base**exponent with clear errors for 0**negative and complex results; ±inf on overflow."""
     if base == 0 and exponent < 0:

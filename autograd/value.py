@@ -239,9 +239,11 @@ def _power_slope(x, p):
     """d(x**p)/dx = p·x**(p−1): 0 for p = 0, and +inf (not ZeroDivisionError) at x = 0 for 0 < p < 1, as PyTorch."""
     if p == 0:
         return 0.0
-    if float(x) == 0 and p < 1:
+    if isinstance(x, Value) or isinstance(p, Value):
+        return p * x ** (p - 1)
+    if x == 0 and p < 1:
         return math.inf
-    return p * x ** (p - 1)
+    return p * scalar.power(x, p - 1)  # ±inf, not OverflowError, past the float range (as forward)
 
 
 def _power_constant(x, p):
@@ -356,8 +358,8 @@ def elu(x, alpha=1.0):
     """x for x > 0, alpha·(eˣ − 1) otherwise (Clevert et al. 2015, https://arxiv.org/abs/1511.07289)."""
     alpha = as_real(alpha, "elu's alpha")
 
-    def local_grads(g, out, x):  # 1 for x > 0, alpha·eˣ = out + alpha otherwise
-        return (g if x > 0 else g * (out + alpha),)
+    def local_grads(g, out, x):  # 1 for x > 0, alpha·eˣ otherwise (not out + alpha: that cancels for x ≪ 0)
+        return (g if x > 0 else g * alpha * exp(x),)
 
     return _unary(x, lambda v: scalar.elu(v, alpha), "elu", local_grads, {"alpha": alpha})
 
@@ -377,7 +379,7 @@ def _sin_grads(g, out, x):
 
 def sin(x):
     """sin x; ∂/∂x = cos x."""
-    return _unary(x, math.sin, "sin", _sin_grads)
+    return _unary(x, scalar.sin, "sin", _sin_grads)
 
 
 def _cos_grads(g, out, x):
@@ -386,7 +388,7 @@ def _cos_grads(g, out, x):
 
 def cos(x):
     """cos x; ∂/∂x = −sin x."""
-    return _unary(x, math.cos, "cos", _cos_grads)
+    return _unary(x, scalar.cos, "cos", _cos_grads)
 
 
 def _sum_grads(g, out, *xs):  # ∂(Σxᵢ)/∂xᵢ = 1

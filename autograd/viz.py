@@ -5,10 +5,11 @@ Node names come from topological order (n0, n1, …; op3 is the op that made n3)
 graph gives byte-identical DOT in every run and process.
 """
 
+import contextlib
 import math
 import os
 import re
-import tempfile
+import secrets
 
 import graphviz
 from graphviz import nohtml
@@ -238,7 +239,7 @@ class _Picture:
             label = _record_box(path, self.members[path], self, precision, flip)
             style = {"shape": "Mrecord", "fillcolor": _FILL["scope"]}
             if name in lit:
-                style.update(color=_HIGHLIGHT, penwidth="3")
+                style.update(color=_HIGHLIGHT, penwidth="2.5")
             containers.of(path, box=True).node(name, nohtml(label), **style)
         if color_by:
             graph.node("legend", _legend(color_by), shape="plaintext", style="")
@@ -267,14 +268,14 @@ class _Picture:
         if kind == "output":
             style["penwidth"] = "2"
         if f"n{self.index[node]}" in lit:
-            style.update(color=_HIGHLIGHT, penwidth="3")
+            style.update(color=_HIGHLIGHT, penwidth="2.5")
         return style
 
     def _op_style(self, node, color_by, lit):
         family = _op_family(node.op) if color_by == "kind" else "arithmetic"
         style = {"shape": "ellipse", "fillcolor": _OP_FILL[family], "width": "0.4", "margin": "0.04,0.02"}
         if f"op{self.index[node]}" in lit:
-            style.update(color=_HIGHLIGHT, penwidth="3")
+            style.update(color=_HIGHLIGHT, penwidth="2.5")
         return style
 
     def _edges(self, show_local_grads, lit):
@@ -497,18 +498,15 @@ def _pipe(graph, format):
 def _render_file(graph, path, format):
     """Render into a temporary file beside `path`, then rename it: readers never see a half-written picture."""
     data = _pipe(graph, format)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".chaingrad-", suffix=".tmp")
+    directory, name = os.path.split(os.path.abspath(path))
+    temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
     try:
-        with os.fdopen(handle, "wb") as file:
+        # os.open with 0o666 lets the umask decide the mode, as open() would (mkstemp would make it private).
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as file:
             file.write(data)
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
     except BaseException:
-        if os.path.exists(temporary):
+        with contextlib.suppress(FileNotFoundError):
             os.remove(temporary)
         raise
     return path

@@ -1,0 +1,465 @@
+"""Every op's value and derivative, checked against PyTorch (float64), SymPy and central finite differences."""
+
+import math
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import sympy
+
+import autograd
+from autograd import Value
+
+TIGHT = {"rel": 1e-12, "abs": 1e-12}  # vs PyTorch and SymPy: both sides are (near) correctly rounded
+FD = {"rel": 1e-6, "abs": 1e-8}  # vs central finite differences
+
+
+@pytest.fixture(scope="module")
+def torch():
+    return pytest.importorskip("torch")
+
+
+# --- The op table: the engine's op, and the same function in torch, in SymPy and in plain floats (math module).
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    engine: Callable  # Value -> Value (a module function or an operator)
+    torch: Callable  # (torch, tensor) -> tensor
+    sym: Callable  # sympy expression -> sympy expression
+    ref: Callable  # float -> float, from the math module
+    points: tuple
+    method: Callable | None = None  # the same op as a Value method, if there is one
+
+    def __str__(self):
+        return self.name
+
+
+def function(name, torch_fn, sym, ref, points, **kwargs):
+    """An elementary function: `autograd.<name>(v, **kwargs)`, also callable as `v.<name>(**kwargs)`."""
+    label = name + (f"({', '.join(map(str, kwargs.values()))})" if kwargs else "")
+    return Op(
+        label,
+        lambda v: getattr(autograd, name)(v, **kwargs),
+        torch_fn,
+        sym,
+        ref,
+        points,
+        (lambda v: getattr(v, name)(**kwargs)) if hasattr(Value, name) else None,
+    )
+
+
+def power(p, points):
+    """`v ** p` with a plain-number exponent."""
+    return Op(f"**{p}", lambda v: v**p, lambda T, t: t**p, lambda s: s ** sympy.Float(p), lambda x: x**p, points)
+
+
+def piecewise(pos, neg):
+    """SymPy's `pos(s)` for s > 0, `neg(s)` otherwise."""
+    return lambda s: sympy.Piecewise((pos(s), s > 0), (neg(s), True))
+
+
+def F(T):
+    return T.nn.functional
+
+
+SIGNED = (-2.5, -0.3, 0.0, 0.7, 3.0)
+OFF_KINK = (-2.0, -0.1, 0.1, 3.0)  # 0 is a kink: see test_kinks_follow_pytorch
+
+UNARY = [
+    Op("neg", operator.neg, lambda T, t: -t, operator.neg, operator.neg, SIGNED),
+    # |x| at 0: sign(0) = 0, FD is 0 by symmetry and torch's convention is 0, so 0 is included.
+    Op("abs", operator.abs, lambda T, t: T.abs(t), sympy.Abs, abs, SIGNED),
+    function("exp", lambda T, t: T.exp(t), sympy.exp, math.exp, (-3.0, -0.5, 0.0, 1.2, 5.0)),
+    function("log", lambda T, t: T.log(t), sympy.log, math.log, (0.01, 0.5, 1.0, 2.5, 100.0)),
+    function("sqrt", lambda T, t: T.sqrt(t), sympy.sqrt, math.sqrt, (0.01, 0.25, 1.0, 2.0, 50.0)),
+    function("tanh", lambda T, t: T.tanh(t), sympy.tanh, math.tanh, (-3.0, -0.5, 0.0, 0.8, 4.0)),
+    function(
+        "sigmoid",
+        lambda T, t: T.sigmoid(t),
+        lambda s: 1 / (1 + sympy.exp(-s)),
+        lambda x: 1 / (1 + math.exp(-x)),
+        (-6.0, -1.0, 0.0, 0.5, 7.0),
+    ),
+    function("relu", lambda T, t: T.relu(t), piecewise(lambda s: s, lambda s: 0), lambda x: max(x, 0.0), OFF_KINK),
+    function(
+        "leaky_relu",
+        lambda T, t: F(T).leaky_relu(t),
+        piecewise(lambda s: s, lambda s: sympy.Float(0.01) * s),
+        lambda x: x if x > 0 else 0.01 * x,
+        OFF_KINK,
+    ),
+    function(
+        "leaky_relu",
+        lambda T, t: F(T).leaky_relu(t, negative_slope=0.2),
+        piecewise(lambda s: s, lambda s: sympy.Float(0.2) * s),
+        lambda x: x if x > 0 else 0.2 * x,
+        OFF_KINK,
+        alpha=0.2,
+    ),
+    function(
+        "elu",
+        lambda T, t: F(T).elu(t),
+        piecewise(lambda s: s, lambda s: sympy.exp(s) - 1),
+        lambda x: x if x > 0 else math.exp(x) - 1,
+        (-3.0, -0.2, 0.2, 2.0),
+    ),
+    function(
+        "elu",
+        lambda T, t: F(T).elu(t, alpha=0.5),
+        piecewise(lambda s: s, lambda s: sympy.Float(0.5) * (sympy.exp(s) - 1)),
+        lambda x: x if x > 0 else 0.5 * (math.exp(x) - 1),
+        (-3.0, -0.2, 0.2, 2.0),
+        alpha=0.5,
+    ),
+    # torch's softplus switches to the identity past x = 20: keep |x| < 15 here.
+    function(
+        "softplus",
+        lambda T, t: F(T).softplus(t),
+        lambda s: sympy.log(1 + sympy.exp(s)),
+        lambda x: math.log(1 + math.exp(x)),
+        (-10.0, -1.0, 0.0, 1.0, 10.0),
+    ),
+    function("sin", lambda T, t: T.sin(t), sympy.sin, math.sin, (-2.0, 0.0, 0.5, 3.0)),
+    function("cos", lambda T, t: T.cos(t), sympy.cos, math.cos, (-2.0, 0.0, 0.5, 3.0)),
+    power(2, (-1.5, 0.0, 0.5, 3.0)),
+    power(3, (-1.5, 0.0, 0.5, 3.0)),
+    power(-1, (-2.0, -0.5, 0.25, 3.0)),
+    power(0.5, (0.01, 0.5, 4.0)),
+    power(-2.5, (0.3, 1.0, 2.5)),
+    power(0, (-2.0, 0.0, 1.5)),
+    power(1, (-2.0, 0.0, 1.5)),
+]
+UNARY_CASES = [pytest.param(op, x, id=f"{op}@{x}") for op in UNARY for x in op.points]
+
+BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+ARITHMETIC_POINTS = [(2.0, 3.0), (-1.5, 0.5), (0.7, -4.0), (0.0, -2.0)]
+POWER_POINTS = [(2.0, 3.0), (0.5, -1.5), (3.7, 0.5), (1.3, 0.0), (5.0, 2.0), (0.8, 1.0)]
+MODES = ("Value-Value", "Value-number", "number-Value")
+BINARY_CASES = [
+    pytest.param(op, a, b, mode, id=f"{mode}:{a}{op}{b}")
+    for op in BINARY
+    for a, b in (POWER_POINTS if op == "**" else ARITHMETIC_POINTS)
+    for mode in MODES
+]
+
+
+# --- Helpers: the engine, and each reference, give (value, gradient).
+
+
+def engine_unary(fn, x):
+    v = Value(x)
+    out = fn(v)
+    out.backward()
+    return out, v.grad
+
+
+def engine_binary(op, a, b, mode):
+    """(output node, {operand index: grad}) with plain numbers on the side `mode` says."""
+    left = a if mode == "number-Value" else Value(a)
+    right = b if mode == "Value-number" else Value(b)
+    out = BINARY[op](left, right)
+    out.backward()
+    return out, {i: v.grad for i, v in enumerate((left, right)) if isinstance(v, Value)}
+
+
+def torch_eval(torch, fn, *xs):
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    y = fn(*ts)
+    y.backward()
+    return y.item(), [t.grad.item() for t in ts]
+
+
+SYMBOLS = sympy.symbols("a b", real=True)
+
+
+def sympy_eval(expr, *xs):
+    """The value of `expr` in the symbols a, b at xs, and its partial derivatives, to 30 digits."""
+    point = {s: sympy.Float(x, 30) for s, x in zip(SYMBOLS[: len(xs)], xs, strict=True)}
+
+    def at(e):
+        return float(e.subs(point).evalf(30))
+
+    return at(expr), [at(sympy.diff(expr, s)) for s in SYMBOLS[: len(xs)]]
+
+
+def central_difference(f, xs, i, h=1e-6):
+    h *= max(1.0, abs(xs[i]))
+    plus, minus = list(xs), list(xs)
+    plus[i] += h
+    minus[i] -= h
+    return (f(*plus) - f(*minus)) / (2 * h)
+
+
+# --- a. PyTorch
+
+
+@pytest.mark.parametrize(("op", "x"), UNARY_CASES)
+def test_unary_matches_torch(torch, op, x):
+    value, grad = torch_eval(torch, lambda t: op.torch(torch, t), x)
+    for fn in filter(None, (op.engine, op.method)):
+        out, g = engine_unary(fn, x)
+        assert out.data == pytest.approx(value, **TIGHT)
+        assert g == pytest.approx(grad[0], **TIGHT)
+
+
+@pytest.mark.parametrize(("op", "a", "b", "mode"), BINARY_CASES)
+def test_binary_matches_torch(torch, op, a, b, mode):
+    value, grads = torch_eval(torch, BINARY[op], a, b)
+    out, g = engine_binary(op, a, b, mode)
+    assert out.data == pytest.approx(value, **TIGHT)
+    for i, gi in g.items():
+        assert gi == pytest.approx(grads[i], **TIGHT)
+
+
+# --- b. SymPy
+
+
+@pytest.mark.parametrize(("op", "x"), UNARY_CASES)
+def test_unary_matches_sympy(op, x):
+    value, (grad,) = sympy_eval(op.sym(SYMBOLS[0]), x)
+    out, g = engine_unary(op.engine, x)
+    assert out.data == pytest.approx(value, **TIGHT)
+    assert g == pytest.approx(grad, **TIGHT)
+    assert out.local_grads() == pytest.approx((grad,), **TIGHT)
+
+
+@pytest.mark.parametrize(("op", "a", "b", "mode"), BINARY_CASES)
+def test_binary_matches_sympy(op, a, b, mode):
+    value, grads = sympy_eval(BINARY[op](*SYMBOLS), a, b)
+    out, g = engine_binary(op, a, b, mode)
+    assert out.data == pytest.approx(value, **TIGHT)
+    assert g == pytest.approx({i: grads[i] for i in g}, **TIGHT)
+    assert out.local_grads() == pytest.approx(tuple(grads[i] for i in g), **TIGHT)
+
+
+# --- c. Central finite differences of a plain-float (math module) implementation
+
+
+@pytest.mark.parametrize(("op", "x"), UNARY_CASES)
+def test_unary_matches_finite_differences(op, x):
+    out, g = engine_unary(op.engine, x)
+    assert out.data == pytest.approx(op.ref(x), **TIGHT)
+    assert g == pytest.approx(central_difference(op.ref, [x], 0), **FD)
+
+
+@pytest.mark.parametrize(("op", "a", "b", "mode"), BINARY_CASES)
+def test_binary_matches_finite_differences(op, a, b, mode):
+    out, g = engine_binary(op, a, b, mode)
+    assert out.data == pytest.approx(BINARY[op](a, b), **TIGHT)
+    for i, gi in g.items():
+        assert gi == pytest.approx(central_difference(BINARY[op], [a, b], i), **FD)
+
+
+# --- Kinks, zeros and extremes follow PyTorch
+
+
+KINKS = [
+    pytest.param(lambda v: v.relu(), lambda T, t: T.relu(t), 0.0, id="relu"),
+    pytest.param(abs, lambda T, t: T.abs(t), 0.0, id="abs"),
+    pytest.param(lambda v: v.leaky_relu(), lambda T, t: F(T).leaky_relu(t), 0.01, id="leaky_relu"),
+    pytest.param(lambda v: v.leaky_relu(alpha=0.2), lambda T, t: F(T).leaky_relu(t, 0.2), 0.2, id="leaky_relu(0.2)"),
+    pytest.param(lambda v: v.elu(alpha=0.5), lambda T, t: F(T).elu(t, alpha=0.5), 0.5, id="elu(0.5)"),
+    pytest.param(lambda v: v.sqrt(), lambda T, t: T.sqrt(t), math.inf, id="sqrt"),
+    pytest.param(lambda v: v**0.5, lambda T, t: t**0.5, math.inf, id="**0.5"),
+    pytest.param(lambda v: v**1.5, lambda T, t: t**1.5, 0.0, id="**1.5"),
+]
+
+
+@pytest.mark.parametrize(("fn", "torch_fn", "slope"), KINKS)
+def test_kinks_follow_pytorch(torch, fn, torch_fn, slope):
+    """At x = 0: relu' = abs' = 0, leaky_relu' = elu' = alpha, sqrt' = inf — as PyTorch."""
+    value, (grad,) = torch_eval(torch, lambda t: torch_fn(torch, t), 0.0)
+    out, g = engine_unary(fn, 0.0)
+    assert out.data == value == 0.0
+    assert g == grad == slope
+
+
+@pytest.mark.parametrize(("base", "exponent"), [(0.0, 2.0), (0.0, 0.5), (0.0, 0.0)])
+@pytest.mark.parametrize("mode", ["Value-Value", "number-Value"])
+def test_power_at_zero_base_follows_pytorch(torch, base, exponent, mode):
+    """0 ** p: ∂/∂p is 0 (not nan from 0·ln 0) and ∂/∂base is p·0^(p−1), as PyTorch."""
+    value, grads = torch_eval(torch, operator.pow, base, exponent)
+    out, g = engine_binary("**", base, exponent, mode)
+    assert out.data == value
+    assert g == {i: grads[i] for i in g}
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "softplus"])
+@pytest.mark.parametrize("x", [1e4, -1e4, 800.0, -800.0, 50.0, -50.0])
+def test_sigmoid_and_softplus_are_stable(torch, name, x):
+    """No OverflowError or NaN far from 0; value and gradient equal PyTorch's."""
+    value, (grad,) = torch_eval(torch, getattr(torch.nn.functional, name), x)
+    out, g = engine_unary(getattr(autograd, name), x)
+    assert math.isfinite(out.data) and math.isfinite(g)
+    assert out.data == pytest.approx(value, **TIGHT)
+    assert g == pytest.approx(grad, **TIGHT)
+
+
+def test_exp_overflows_to_inf(torch):
+    """exp(1000) is inf (value and gradient), not an OverflowError, as in PyTorch."""
+    value, (grad,) = torch_eval(torch, torch.exp, 1000.0)
+    out, g = engine_unary(autograd.exp, 1000.0)
+    assert out.data == value == math.inf
+    assert g == grad == math.inf
+    assert autograd.exp(1000.0) == math.inf
+
+
+# --- Module functions on plain numbers
+
+PLAIN = [
+    ("exp", math.exp, 2.0),
+    ("log", math.log, 2.0),
+    ("sqrt", math.sqrt, 2.0),
+    ("tanh", math.tanh, -0.7),
+    ("sin", math.sin, 2.0),
+    ("cos", math.cos, 2.0),
+    ("abs", abs, -2.5),
+    ("neg", operator.neg, 2.5),
+    ("relu", lambda x: max(x, 0.0), -1.5),
+    ("sigmoid", lambda x: 1 / (1 + math.exp(-x)), 0.3),
+    ("softplus", lambda x: math.log1p(math.exp(x)), 0.3),
+    ("elu", math.expm1, -0.5),
+    ("leaky_relu", lambda x: 0.01 * x, -0.5),
+]
+
+
+@pytest.mark.parametrize(("name", "ref", "x"), PLAIN)
+def test_module_functions_take_plain_numbers(name, ref, x):
+    """autograd.exp(2.0) is a float equal to math.exp(2.0); numpy scalars are accepted too."""
+    for arg in (x, np.float64(x), np.float32(x)):
+        out = getattr(autograd, name)(arg)
+        assert type(out) is float
+        assert out == pytest.approx(ref(float(arg)), rel=1e-15, abs=0)
+
+
+def test_module_functions_take_numpy_integers():
+    assert autograd.sqrt(np.int64(9)) == 3.0
+    assert autograd.exp(np.int32(0)) == 1.0
+
+
+# --- Domain errors name the op and the offending value
+
+DOMAIN_ERRORS = [
+    pytest.param(lambda: Value(0.0).log(), r"log.*0\.0", id="log(0)"),
+    pytest.param(lambda: Value(-1.0).log(), r"log.*-1\.0", id="log(-1)"),
+    pytest.param(lambda: autograd.log(0), r"log.*0\.0", id="log(0) plain"),
+    pytest.param(lambda: Value(-1.0).sqrt(), r"sqrt.*-1\.0", id="sqrt(-1)"),
+    pytest.param(lambda: autograd.sqrt(-1), r"sqrt.*-1\.0", id="sqrt(-1) plain"),
+    pytest.param(lambda: Value(1.0) / 0, r"division.*1\.0.*zero", id="Value(1)/0"),
+    pytest.param(lambda: 1 / Value(0.0), r"division.*1\.0.*zero", id="1/Value(0)"),
+    pytest.param(lambda: Value(1.0) / Value(0.0), r"division.*1\.0.*zero", id="Value(1)/Value(0)"),
+    pytest.param(lambda: Value(0.0) ** -1, r"pow.*0\.0.*-1\.0", id="Value(0)**-1"),
+    pytest.param(lambda: Value(-8.0) ** Value(1 / 3), r"pow.*-8\.0", id="Value(-8)**Value(1/3)"),
+    pytest.param(lambda: (-2) ** Value(2.0), r"pow.*-2\.0", id="(-2)**Value(2)"),
+    pytest.param(lambda: Value(-8.0) ** (1 / 3), r"pow.*-8\.0", id="Value(-8)**(1/3)"),
+]
+
+
+@pytest.mark.parametrize(("thunk", "match"), DOMAIN_ERRORS)
+def test_domain_errors_name_op_and_value(thunk, match):
+    with pytest.raises((ValueError, ZeroDivisionError), match=match) as info:
+        thunk()
+    assert "math domain error" not in str(info.value)
+
+
+# --- autograd.sum: one node with n parents
+
+
+def test_sum_is_one_node_matching_torch_sum(torch):
+    x, y, z = Value(1.5), Value(-2.0), Value(0.25)
+    out = autograd.sum([x, 2, y, 0.5, z, x])
+    out.backward()
+    assert out.op == "sum"
+    assert out.parents == (x, y, z, x)
+    assert out.params == {"const": 2.5}
+
+    tx, ty, tz = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (1.5, -2.0, 0.25))
+    const = torch.tensor(2.0, dtype=torch.float64), torch.tensor(0.5, dtype=torch.float64)
+    reference = torch.sum(torch.stack([tx, const[0], ty, const[1], tz, tx]))
+    reference.backward()
+    assert out.data == pytest.approx(reference.item(), **TIGHT)
+    assert (x.grad, y.grad, z.grad) == pytest.approx((tx.grad.item(), ty.grad.item(), tz.grad.item()), **TIGHT)
+
+
+def test_sum_of_many_values_matches_math_fsum():
+    values = [Value(0.1 * i - 3) for i in range(50)]
+    out = autograd.sum(values)
+    out.backward()
+    assert len(out.parents) == 50
+    assert out.data == pytest.approx(math.fsum(0.1 * i - 3 for i in range(50)), rel=1e-12, abs=1e-12)
+    assert [v.grad for v in values] == [1.0] * 50
+
+
+# --- Op names and params
+
+
+def _x_and_y():
+    return Value(2.0, "x"), Value(3.0, "y")
+
+
+NAMING = [
+    pytest.param(lambda x, y: x + 3, "+", "x", {"right": 3.0}, id="x+3"),
+    pytest.param(lambda x, y: 3 + x, "+", "x", {"left": 3.0}, id="3+x"),
+    pytest.param(lambda x, y: x - 3, "-", "x", {"right": 3.0}, id="x-3"),
+    pytest.param(lambda x, y: 3 - x, "-", "x", {"left": 3.0}, id="3-x"),
+    pytest.param(lambda x, y: 2 / x, "/", "x", {"left": 2.0}, id="2/x"),
+    pytest.param(lambda x, y: x * y, "*", "xy", None, id="x*y"),
+    pytest.param(lambda x, y: x / y, "/", "xy", None, id="x/y"),
+    pytest.param(lambda x, y: x**2, "**2", "x", {"exponent": 2.0}, id="x**2"),
+    pytest.param(lambda x, y: x**0.5, "**0.5", "x", {"exponent": 0.5}, id="x**0.5"),
+    pytest.param(lambda x, y: x**y, "**", "xy", None, id="x**y"),
+    pytest.param(lambda x, y: 2**x, "**", "x", {"left": 2.0}, id="2**x"),
+    pytest.param(lambda x, y: -x, "neg", "x", None, id="-x"),
+    pytest.param(lambda x, y: abs(x), "abs", "x", None, id="abs"),
+    pytest.param(lambda x, y: x.leaky_relu(), "leaky_relu", "x", {"alpha": 0.01}, id="leaky_relu"),
+    pytest.param(lambda x, y: x.leaky_relu(alpha=0.2), "leaky_relu", "x", {"alpha": 0.2}, id="leaky_relu(0.2)"),
+    pytest.param(lambda x, y: autograd.elu(x, alpha=0.5), "elu", "x", {"alpha": 0.5}, id="elu(0.5)"),
+] + [
+    pytest.param(lambda x, y, name=name: getattr(x, name)(), name, "x", None, id=name)
+    for name in ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "softplus", "sin", "cos")
+]
+
+
+@pytest.mark.parametrize(("build", "op", "parents", "params"), NAMING)
+def test_op_name_parents_and_params(build, op, parents, params):
+    x, y = _x_and_y()
+    out = build(x, y)
+    assert out.op == op
+    assert out.parents == tuple({"x": x, "y": y}[p] for p in parents)
+    assert out.params == params if params else not out.params
+
+
+# --- Overflow and cancellation at the edges of the float range.
+
+POWER_OVERFLOW = [
+    pytest.param(1e200, 3.0, "Value-number", id="Value(1e200)**3"),
+    pytest.param(1e-200, -1.0, "Value-number", id="Value(1e-200)**-1"),
+    pytest.param(2.0, 2000.0, "number-Value", id="2**Value(2000)"),
+    pytest.param(2.0, 2000.0, "Value-Value", id="Value(2)**Value(2000)"),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "mode"), POWER_OVERFLOW)
+def test_power_backward_overflows_to_inf_like_torch(torch, a, b, mode):
+    value, grads = torch_eval(torch, operator.pow, a, b)
+    out, g = engine_binary("**", a, b, mode)
+    assert out.data == value
+    assert g == {i: grads[i] for i in g}
+
+
+@pytest.mark.parametrize("x", [-20.0, -30.0, -40.0])
+def test_elu_slope_keeps_relative_precision_far_left(torch, x):
+    _, (grad,) = torch_eval(torch, torch.nn.functional.elu, x)
+    assert engine_unary(autograd.elu, x)[1] == pytest.approx(grad, rel=1e-12, abs=0)
+    assert grad == pytest.approx(math.exp(x), rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("op", [autograd.sin, autograd.cos])
+@pytest.mark.parametrize("x", [math.inf, -math.inf])
+def test_sin_and_cos_of_infinity_are_nan_like_torch(torch, op, x):
+    value, _ = torch_eval(torch, getattr(torch, op.__name__), x)
+    assert math.isnan(value) and math.isnan(op(x)) and math.isnan(op(Value(x)).data)
