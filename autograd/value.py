@@ -239,10 +239,10 @@ def _power_slope(x, p):
     """d(x**p)/dx = p·x**(p−1): 0 for p = 0, and +inf (not ZeroDivisionError) at x = 0 for 0 < p < 1, as PyTorch."""
     if p == 0:
         return 0.0
+    if float(x) == 0 and p < 1:
+        return math.inf
     if isinstance(x, Value) or isinstance(p, Value):
         return p * x ** (p - 1)
-    if x == 0 and p < 1:
-        return math.inf
     return p * scalar.power(x, p - 1)  # ±inf, not OverflowError, past the float range (as forward)
 
 
