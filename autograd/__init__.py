@@ -24,13 +24,16 @@ from .value import (
     sum,
     tanh,
 )
+from .viz import GraphvizNotFoundError, draw, to_dot
 
 __all__ = [
     "GradcheckError",
+    "GraphvizNotFoundError",
     "Value",
     "abs",
     "cos",
     "detect_anomaly",
+    "draw",
     "elu",
     "enable_grad",
     "exp",
@@ -52,6 +55,7 @@ __all__ = [
     "sqrt",
     "sum",
     "tanh",
+    "to_dot",
     "topological_order",
     "value_and_grad",
     "vjp",

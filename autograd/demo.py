@@ -1,6 +1,8 @@
-"""The engine demo (`bash dev.sh demo`): one sigmoid neuron forward and backward, then a second derivative."""
+"""The engine demo (`bash dev.sh demo`): one sigmoid neuron forward and backward, its graph, a second derivative."""
 
-from autograd import Value, grad
+import pathlib
+
+from autograd import GraphvizNotFoundError, Value, draw, grad
 
 
 def main():
@@ -16,6 +18,13 @@ def main():
     print(f"dL/dw = {w.grad:.4g}   dL/db = {b.grad:.4g}   dL/dx = {x.grad:.4g}")
     d2 = grad(grad(lambda t: t.tanh()))(0.5)
     print(f"d²/dx² tanh(x) at 0.5 = {d2:.6f}")
+    out = pathlib.Path("chaingrad-demo")
+    out.mkdir(exist_ok=True)
+    try:
+        path = draw(loss, out / "neuron.svg", show_local_grads=True).path
+        print(f"wrote {path}: the graph with data, grads and local derivatives")
+    except GraphvizNotFoundError as error:
+        print(error)
 
 
 if __name__ == "__main__":

@@ -5,16 +5,15 @@ Node names come from topological order (n0, n1, …; op3 is the op that made n3)
 graph gives byte-identical DOT in every run and process.
 """
 
-import contextlib
 import math
 import os
 import re
-import secrets
 
 import graphviz
 from graphviz import nohtml
 
 from .backward import topological_order
+from .files import atomic_write
 from .value import Value
 
 INSTALL_HINT = (
@@ -88,7 +87,7 @@ def draw(root, filename=None, format=None, **to_dot_options):
     graph = to_dot(root, **to_dot_options)
     drawing = Drawing(graph, format=_output_format(filename, format))
     if filename is not None:
-        drawing.path = _render_file(graph, os.fspath(filename), drawing.format)
+        drawing.path = render(graph, filename, drawing.format)
     return drawing
 
 
@@ -215,7 +214,6 @@ class _Picture:
         self.total = total
 
     def build(self, *, rankdir, show_data, show_grad, show_local_grads, color_by, precision, group_scopes):
-        self.precision = precision
         values = self.drawn_values()
         graph = graphviz.Digraph("chaingrad", comment=f"{len(self.order)} values, {self.total} drawn nodes")
         graph.attr(rankdir=rankdir, fontname=_FONT, fontsize="11", nodesep="0.25", ranksep="0.3")
@@ -244,7 +242,7 @@ class _Picture:
         if color_by:
             graph.node("legend", _legend(color_by), shape="plaintext", style="")
         containers.close()
-        for tail, head, attrs in self._edges(show_local_grads, lit):
+        for tail, head, attrs in self._edges(show_local_grads, precision, lit):
             graph.edge(tail, head, **attrs)
         return graph
 
@@ -278,7 +276,7 @@ class _Picture:
             style.update(color=_HIGHLIGHT, penwidth="2.5")
         return style
 
-    def _edges(self, show_local_grads, lit):
+    def _edges(self, show_local_grads, precision, lit):
         """(tail, head, attrs) in topological order; edges into a box, or out of one into an op, appear once."""
         edges, seen = [], set()
         for node in self.order:
@@ -299,7 +297,7 @@ class _Picture:
                 if j == 1 and len(parents) == 2 and node.op in _SECOND_OPERAND:
                     notes.append(_SECOND_OPERAND[node.op])
                 if factors is not None:
-                    notes.append(_number(factors[j], self.precision) if factors[j] is not None else "?")
+                    notes.append(_number(factors[j], precision) if factors[j] is not None else "?")
                 attrs = {"label": nohtml(_plain("\n".join(notes)))} if notes else {}
                 edges.append((tail, head, _lit_edge(attrs, tail, head, lit)))
             if parents and node not in self.box_of:
@@ -386,7 +384,7 @@ def _record(node, show_data, show_grad, precision, flip):
 
 
 def _record_box(path, members, picture, precision, flip):
-    """A collapsed scope: its path, its size, and data/grad of the values it hands out (at most three)."""
+    """A collapsed scope: its path, its size, and data/grad of the values it hands out (a few of them)."""
     ops = sum(1 for n in members if n.parents)
     outs = [n for n in members if n in picture.outputs or n in picture.used_outside]
     fields = [_record_text(path), f"{len(members)} values, {ops} ops"]
@@ -495,18 +493,9 @@ def _pipe(graph, format):
         raise GraphvizNotFoundError(INSTALL_HINT) from error
 
 
-def _render_file(graph, path, format):
-    """Render into a temporary file beside `path`, then rename it: readers never see a half-written picture."""
-    data = _pipe(graph, format)
-    directory, name = os.path.split(os.path.abspath(path))
-    temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
-    try:
-        # os.open with 0o666 lets the umask decide the mode, as open() would (mkstemp would make it private).
-        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temporary)
-        raise
+def render(graph, filename, format=None):
+    """Render a graphviz graph into `filename` (written as given, atomically); the format follows the extension
+    ('svg' without one) unless `format` is given. Returns the path. Raises GraphvizNotFoundError without `dot`."""
+    path = os.fspath(filename)
+    atomic_write(path, _pipe(graph, _output_format(path, format)))
     return path

@@ -4,8 +4,10 @@ import os
 
 import graphviz
 
+from autograd.files import atomic_write
+from autograd.viz import render
+
 from .module import MLP, Layer, Neuron
-from .serialization import atomic_write
 
 POSITIVE, NEGATIVE, ZERO = "#1f77b4", "#d62728", "#999999"  # blue, red, grey
 MAX_PENWIDTH = 3.0
@@ -13,10 +15,6 @@ MAX_PENWIDTH = 3.0
 GRAPH = {"rankdir": "LR", "splines": "false", "pad": "0.2", "outputorder": "edgesfirst"}
 NODE = {"shape": "circle", "fixedsize": "true", "width": "0.45", "fontsize": "10", "style": "filled",
         "fillcolor": "white"}
-
-
-class GraphvizNotFoundError(RuntimeError):
-    """The Graphviz programs that render pictures (dot, neato) are not installed."""
 
 
 def draw_network(model, filename=None):
@@ -72,15 +70,7 @@ def _render(dot, filename):
     fmt = os.path.splitext(os.fspath(filename))[1].lstrip(".").lower()
     if not fmt:
         raise ValueError(f"draw_network: {filename!r} needs an extension naming the format, such as .svg or .png")
-    if fmt in ("gv", "dot"):
-        data = dot.source.encode()
+    if fmt in ("gv", "dot"):  # the DOT text itself, no Graphviz needed
+        atomic_write(filename, dot.source.encode())
     else:
-        try:
-            data = dot.pipe(format=fmt)
-        except graphviz.ExecutableNotFound as e:
-            raise GraphvizNotFoundError(
-                "draw_network needs the Graphviz programs (dot, neato) to render a file; install them with "
-                "`sudo apt-get install graphviz`, `brew install graphviz` or `conda install -c conda-forge graphviz` "
-                "(the Python package alone is not enough)"
-            ) from e
-    atomic_write(filename, data)
+        render(dot, filename, fmt)

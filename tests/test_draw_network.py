@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 import graphviz
 import pytest
 
-from nn.draw import MAX_PENWIDTH, NEGATIVE, POSITIVE, ZERO, GraphvizNotFoundError, draw_network
+from nn import GraphvizNotFoundError
+from nn.draw import MAX_PENWIDTH, NEGATIVE, POSITIVE, ZERO, draw_network
 from nn.module import MLP, Layer, Neuron, manual_seed
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -7,8 +7,9 @@ import os
 import pytest
 
 from autograd import Value
+from autograd.files import atomic_write
 from nn.module import MLP, Layer, Module, Neuron, manual_seed
-from nn.serialization import atomic_write, load, save
+from nn.serialization import load, save
 
 
 @pytest.mark.parametrize(
