@@ -3,27 +3,65 @@
 import math
 from contextlib import nullcontext
 
-from .modes import anomaly_enabled, enable_grad
-from .value import Value, describe
+from .modes import enable_grad, get_mode
+from .value import Value, describe, shares
 
 
 def topological_order(roots):
     """Every node reachable from `roots` (a Value or a sequence of Values), each after all of its parents.
 
-    An explicit stack instead of recursion, so a chain of a million ops needs no raised recursion limit.
+    Depth first with an explicit stack instead of recursion, so a chain of a million ops needs no raised
+    recursion limit. A 1-tuple on the stack marks a node whose parents are all placed.
     """
     roots = [roots] if isinstance(roots, Value) else list(roots)
-    order, visited = [], set()
-    stack = [(root, False) for root in reversed(roots)]
+    order, visited, stack = [], set(), roots[::-1]
+    place, visit, push, pop = order.append, visited.add, stack.append, stack.pop
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
+        node = pop()
+        if type(node) is tuple:
+            place(node[0])
         elif node not in visited:
-            visited.add(node)
-            stack.append((node, True))
-            stack.extend((parent, False) for parent in reversed(node.parents) if parent not in visited)
+            visit(node)
+            parents = node.parents
+            if parents:
+                push((node,))
+                for parent in reversed(parents):
+                    if parent not in visited:
+                        push(parent)
+            else:
+                place(node)
     return order
+
+
+def backward(root, seed=1.0, create_graph=False):
+    """Set `.grad` on every node `root` depends on: leaves accumulate (+=), inner nodes get this pass's gradient."""
+    if create_graph or get_mode().anomaly:
+        for node, g in gradients(root, seed, create_graph).items():
+            node.grad = g if node.parents else node.grad + g
+        return
+    seed = seed.data if isinstance(seed, Value) else float(seed)
+    order = topological_order(root)
+    for node in order:
+        if node.parents:
+            node.grad = 0.0
+    root.grad = seed if root.parents else root.grad + seed
+    # The chain rule, as in `gradients` below but on floats straight into .grad: the hot loop of every training step.
+    for node in reversed(order):
+        parents = node.parents
+        if not parents:
+            continue
+        if len(parents) == 1:
+            parent = parents[0]
+            if node._param is None:
+                parent.grad += node._rule(node.grad, node.data, parent.data)[0]
+            else:
+                parent.grad += node._rule(node.grad, node.data, parent.data, node._param)[0]
+        else:
+            inputs = [p.data for p in parents]
+            if node._param is not None:
+                inputs.append(node._param)
+            for parent, share in zip(parents, node._rule(node.grad, node.data, *inputs), strict=True):
+                parent.grad += share
 
 
 def gradients(root, seed=1.0, create_graph=False):
@@ -39,7 +77,7 @@ def gradients(root, seed=1.0, create_graph=False):
     elif not create_graph and isinstance(seed, Value):
         seed = seed.data
     grads = {root: seed}
-    check = anomaly_enabled.get()
+    check = get_mode().anomaly
     with enable_grad() if create_graph else nullcontext():
         for node in reversed(topological_order(root)):
             parents = node.parents
@@ -47,18 +85,18 @@ def gradients(root, seed=1.0, create_graph=False):
                 continue
             g = grads[node]
             if create_graph:
-                shares = node._local_grads(g, node, *parents)
+                node_shares = shares(node, g, node, parents)
             else:
-                shares = node._local_grads(g, node.data, *[parent.data for parent in parents])
+                node_shares = shares(node, g, node.data, [parent.data for parent in parents])
             if check:
-                _check_finite(node, shares)
-            for parent, share in zip(parents, shares, strict=True):
+                _check_finite(node, node_shares)
+            for parent, share in zip(parents, node_shares, strict=True):
                 grads[parent] = grads[parent] + share if parent in grads else share
     return grads
 
 
-def _check_finite(node, shares):
-    for i, share in enumerate(shares):
+def _check_finite(node, node_shares):
+    for i, share in enumerate(node_shares):
         number = share.data if isinstance(share, Value) else share
         if not math.isfinite(number):
             raise FloatingPointError(

@@ -1,19 +1,38 @@
-"""Grad modes: `no_grad`, `enable_grad` and `detect_anomaly`, per thread and per asyncio task (contextvars)."""
+"""Grad modes: `no_grad`, `enable_grad`, `detect_anomaly` and `scope`, per thread and per asyncio task (contextvars)."""
 
 import contextvars
 import functools
-
-# Read by every op: whether to record parents, and whether to check results for NaN/inf.
-grad_enabled = contextvars.ContextVar("chaingrad_grad_enabled", default=True)
-anomaly_enabled = contextvars.ContextVar("chaingrad_anomaly_enabled", default=False)
-# The scope path ('layer1/neuron0') every new node is tagged with, for grouping in graph pictures.
-current_scope = contextvars.ContextVar("chaingrad_scope", default="")
+from typing import NamedTuple
 
 
-class _Mode:
-    """Sets one context variable for a with-block or for each call of a decorated function."""
+class Mode(NamedTuple):
+    """What every new node reads: record parents?, check for NaN/inf?, and the scope path to tag it with."""
 
-    _var: contextvars.ContextVar
+    grad_enabled: bool = True
+    anomaly: bool = False
+    scope: str = ""
+
+
+DEFAULT = Mode()
+# One variable for all modes, None while every mode is at its default: each op then pays for one `get()` and one
+# `is None` test, and only the rare op under a mode reads the fields.
+current = contextvars.ContextVar("chaingrad_mode", default=None)
+
+
+def get_mode():
+    """The Mode in force here."""
+    return current.get() or DEFAULT
+
+
+def _enter(**changes):
+    mode = get_mode()._replace(**changes)
+    return current.set(None if mode == DEFAULT else mode)
+
+
+class _Switch:
+    """Sets one mode field for a with-block, or for each call of a decorated function."""
+
+    _field: str
     _value: bool
 
     def __new__(cls, func=None):
@@ -26,11 +45,11 @@ class _Mode:
         self._tokens = []
 
     def __enter__(self):
-        self._tokens.append(self._var.set(self._value))
+        self._tokens.append(_enter(**{self._field: self._value}))
         return self
 
     def __exit__(self, *exc_info):
-        self._var.reset(self._tokens.pop())
+        current.reset(self._tokens.pop())
         return False
 
     def __call__(self, func):
@@ -42,31 +61,33 @@ class _Mode:
         return wrapper
 
 
-class no_grad(_Mode):
+class no_grad(_Switch):
     """Context manager and decorator: ops inside record no parents, so nothing is backpropagated through them."""
 
-    _var, _value = grad_enabled, False
+    _field, _value = "grad_enabled", False
 
 
-class enable_grad(_Mode):
+class enable_grad(_Switch):
     """Context manager and decorator: turn graph recording back on inside `no_grad`."""
 
-    _var, _value = grad_enabled, True
+    _field, _value = "grad_enabled", True
 
 
-class detect_anomaly(_Mode):
+class detect_anomaly(_Switch):
     """Context manager and decorator: a NaN or inf made in forward or backward raises FloatingPointError."""
 
-    _var, _value = anomaly_enabled, True
+    _field, _value = "anomaly", True
 
 
 def is_grad_enabled():
     """True when ops record their parents (the default), False inside `no_grad`."""
-    return grad_enabled.get()
+    return get_mode().grad_enabled
 
 
 class scope:
     """Context manager: tag every node built inside with `name`; scopes nest as 'outer/inner'."""
+
+    __slots__ = ("name", "_tokens")
 
     def __init__(self, name):
         if not isinstance(name, str) or not name or "/" in name:
@@ -75,10 +96,15 @@ class scope:
         self._tokens = []
 
     def __enter__(self):
-        outer = current_scope.get()
-        self._tokens.append(current_scope.set(f"{outer}/{self.name}" if outer else self.name))
+        # nn opens one per neuron per forward, thousands a training step: so the Mode is built directly.
+        grad_enabled, anomaly, outer = current.get() or DEFAULT
+        path = f"{outer}/{self.name}" if outer else self.name
+        self._tokens.append(current.set(_new_tuple(Mode, (grad_enabled, anomaly, path))))
         return self
 
     def __exit__(self, *exc_info):
-        current_scope.reset(self._tokens.pop())
+        current.reset(self._tokens.pop())
         return False
+
+
+_new_tuple = tuple.__new__

@@ -1,17 +1,21 @@
 """`Value`: a scalar that remembers how it was made, and each op's forward beside its local derivative.
 
-Every op builds its output with `_result(data, op, parents, local_grads, params)`. `local_grads(g, out, *inputs)`
-returns each parent's share of the gradient, g·∂out/∂input. It is written once and works on plain floats
-(ordinary backward) and on Values (`create_graph=True`, higher derivatives), because every function it uses
-accepts both. It never captures the node it belongs to, so graphs hold no reference cycles.
+Every op builds its output with `_result(data, op, parents, rule, param)`. The rule, a module-level function
+beside the op, maps the output's gradient to each parent's share, g·∂out/∂input: `rule(g, out, *inputs)`, plus
+the op's parameter (an exponent, alpha, a plain-number operand) as a last argument when it has one. It is written
+once and works on plain floats (ordinary backward) and on Values (`create_graph=True`, higher derivatives), because
+every function it uses accepts both. No node refers to a function that refers back to it, so graphs hold no
+reference cycles, and no node carries a closure of its own: a node is a Value and a tuple of parents.
 """
 
 import builtins
+import itertools
 import math
 import operator
 
 from . import scalar
-from .modes import anomaly_enabled, current_scope, grad_enabled
+from .modes import current as current_mode
+from .modes import get_mode
 from .scalar import as_real
 
 _new = object.__new__
@@ -20,7 +24,7 @@ _new = object.__new__
 class Value:
     """A scalar node: `data`, `grad`, `label`, `op` ('' for a leaf), `parents`, op `params` and `scope`."""
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "params", "scope", "_local_grads", "__weakref__")
+    __slots__ = ("data", "grad", "label", "op", "parents", "scope", "_param", "_rule", "__weakref__")
     # numpy scalars and arrays hand `np.float64(2) * v` to our reflected operators instead of wrapping v.
     __array_ufunc__ = None
 
@@ -34,9 +38,17 @@ class Value:
         self.label = label
         self.op = ""
         self.parents = ()
-        self.params = None
-        self.scope = current_scope.get()
-        self._local_grads = None
+        self.scope = get_mode().scope
+        self._param = None
+        self._rule = None
+
+    @property
+    def params(self):
+        """The op's parameter as a dict — {'exponent': 2.0}, {'alpha': 0.01}, {'right': 3.0} for x * 3,
+        {'left': 3.0} for 3 - x — or None."""
+        if self._param is None:
+            return None
+        return {PARAM_NAMES.get(self._rule, "param"): self._param}
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
@@ -57,17 +69,16 @@ class Value:
         """∂self/∂parent for each parent, as floats: the chain-rule factors on the edges into this node."""
         if not self.parents:
             return ()
-        return tuple(self._local_grads(1.0, self.data, *[p.data for p in self.parents]))
+        return tuple(shares(self, 1.0, self.data, [p.data for p in self.parents]))
 
     def backward(self, grad=1.0, create_graph=False):
         """Backpropagate from here: leaves' `grad` accumulate (+=); every other node's `grad` is set to this pass's.
 
         With `create_graph=True` the gradients are Values built from Value ops, so they can be differentiated again.
         """
-        from .backward import gradients
+        from .backward import backward
 
-        for node, g in gradients(self, grad, create_graph).items():
-            node.grad = g if node.parents else node.grad + g
+        backward(self, grad, create_graph)
 
     # Comparisons look at data and return bool, so max(values) and sorting work; == and hash stay identity-based.
     def __lt__(self, other):
@@ -85,36 +96,36 @@ class Value:
     __hash__ = object.__hash__
 
     def __add__(self, other):
-        return _binary(self, other, "+", operator.add, _add_grads)
+        return _binary(self, other, _ADD)
 
     def __radd__(self, other):
-        return _binary(other, self, "+", operator.add, _add_grads)
+        return _binary(other, self, _ADD)
 
     def __sub__(self, other):
-        return _binary(self, other, "-", operator.sub, _sub_grads)
+        return _binary(self, other, _SUB)
 
     def __rsub__(self, other):
-        return _binary(other, self, "-", operator.sub, _sub_grads)
+        return _binary(other, self, _SUB)
 
     def __mul__(self, other):
-        return _binary(self, other, "*", operator.mul, _mul_grads)
+        return _binary(self, other, _MUL)
 
     def __rmul__(self, other):
-        return _binary(other, self, "*", operator.mul, _mul_grads)
+        return _binary(other, self, _MUL)
 
     def __truediv__(self, other):
-        return _binary(self, other, "/", _divide, _div_grads)
+        return _binary(self, other, _DIV)
 
     def __rtruediv__(self, other):
-        return _binary(other, self, "/", _divide, _div_grads)
+        return _binary(other, self, _DIV)
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):
-            return _binary(self, exponent, "**", _value_power, _pow_grads)
+            return _binary(self, exponent, _POW)
         return _power_constant(self, exponent)
 
     def __rpow__(self, base):
-        return _binary(base, self, "**", _value_power, _pow_grads)
+        return _binary(base, self, _POW)
 
     def __neg__(self):
         return neg(self)
@@ -126,23 +137,34 @@ class Value:
         return abs(self)
 
 
-def _result(data, op, parents, local_grads, params=None):
-    """The output node of an op; under `no_grad` a plain leaf. Raises on NaN/inf under `detect_anomaly`."""
+def _result(data, op, parents, rule, param=None):
+    """The output node of an op: records parents, rule and parameter (under `no_grad`, a plain leaf)."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out.scope = current_scope.get()
-    if grad_enabled.get():
-        out.op, out.parents, out.params, out._local_grads = op, parents, params, local_grads
+    mode = current_mode.get()
+    if mode is None:  # the usual case: every mode at its default
+        out.op, out.parents, out.scope, out._param, out._rule = op, parents, "", param, rule
+        return out
+    out.scope = mode.scope
+    if mode.grad_enabled:
+        out.op, out.parents, out._param, out._rule = op, parents, param, rule
     else:
-        out.op, out.parents, out.params, out._local_grads = "", (), None, None
-    if anomaly_enabled.get() and not math.isfinite(data):
-        constants = f" and {params}" if params else ""
+        out.op, out.parents, out._param, out._rule = "", (), None, None
+    if mode.anomaly and not math.isfinite(data):
+        constant = f" and {op_param_name(rule)}={param!r}" if param is not None else ""
         raise FloatingPointError(
-            f"detect_anomaly: forward of {op!r} produced {data} from {describe(parents)}{constants}"
+            f"detect_anomaly: forward of {op!r} produced {data} from {describe(parents)}{constant}"
         )
     return out
+
+
+def shares(node, g, out, inputs):
+    """node's rule applied: each parent's share of the gradient g, from the output and inputs (floats or Values)."""
+    if node._param is None:
+        return node._rule(g, out, *inputs)
+    return node._rule(g, out, *inputs, node._param)
 
 
 def describe(nodes):
@@ -166,34 +188,50 @@ def _compare_operand(x):
     return as_real(x, "a Value can only be compared with a Value or a number; the other side")
 
 
-def _binary(a, b, op, forward, local_grads):
-    """`a op b` with at least one Value; a plain-number side is kept in `params` ('left' or 'right')."""
+class _BinaryOp:
+    """A binary op's name, float forward and rule, and the rules for a plain-number right or left operand."""
+
+    def __init__(self, name, forward, rule):
+        self.name, self.forward, self.rule = name, forward, rule
+
+        def right_constant_rule(g, out, x, c):
+            return (rule(g, out, x, c)[0],)
+
+        def left_constant_rule(g, out, x, c):
+            return (rule(g, out, c, x)[1],)
+
+        self.right, self.left = right_constant_rule, left_constant_rule
+        PARAM_NAMES[right_constant_rule], PARAM_NAMES[left_constant_rule] = "right", "left"
+
+
+def _binary(a, b, op):
+    """`a op b` with at least one Value; a plain-number side is the node's parameter ('left' or 'right')."""
     if isinstance(a, Value):
         if isinstance(b, Value):
-            return _result(forward(a.data, b.data), op, (a, b), local_grads)
+            return _result(op.forward(a.data, b.data), op.name, (a, b), op.rule)
         c = _constant(b)
         if c is None:
             return NotImplemented
-
-        def right_constant_grads(g, out, x):
-            return (local_grads(g, out, x, c)[0],)
-
-        return _result(forward(a.data, c), op, (a,), right_constant_grads, {"right": c})
+        return _result(op.forward(a.data, c), op.name, (a,), op.right, c)
     c = _constant(a)
     if c is None:
         return NotImplemented
-
-    def left_constant_grads(g, out, x):
-        return (local_grads(g, out, c, x)[1],)
-
-    return _result(forward(c, b.data), op, (b,), left_constant_grads, {"left": c})
+    return _result(op.forward(c, b.data), op.name, (b,), op.left, c)
 
 
-def _unary(x, forward, op, local_grads, params=None):
+def _unary(x, forward, op, rule, param=None):
     """Apply an elementary function to a Value (a new node) or to a plain number (a float)."""
     if isinstance(x, Value):
-        return _result(forward(x.data), op, (x,), local_grads, params)
+        return _result(forward(x.data), op, (x,), rule, param)
     return forward(as_real(x, f"{op}'s input"))
+
+
+# The name under which `Value.params` shows each rule's parameter.
+PARAM_NAMES = {}
+
+
+def op_param_name(rule):
+    return PARAM_NAMES.get(rule, "param")
 
 
 # --- Arithmetic. Each rule: (g, out, a, b) -> (g·∂out/∂a, g·∂out/∂b).
@@ -221,6 +259,12 @@ def _div_grads(g, out, a, b):  # ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b² =
     return g / b, -g * out / b
 
 
+_ADD = _BinaryOp("+", operator.add, _add_grads)
+_SUB = _BinaryOp("-", operator.sub, _sub_grads)
+_MUL = _BinaryOp("*", operator.mul, _mul_grads)
+_DIV = _BinaryOp("/", _divide, _div_grads)
+
+
 def _value_power(base, exponent):
     if base < 0:
         raise ValueError(
@@ -246,16 +290,26 @@ def _power_slope(x, p):
     return p * scalar.power(x, p - 1)  # ±inf, not OverflowError, past the float range (as forward)
 
 
+_POW = _BinaryOp("**", _value_power, _pow_grads)
+
+
+def _power_constant_grads(g, out, x, p):  # ∂xᵖ/∂x = p·xᵖ⁻¹
+    return (g * _power_slope(x, p),)
+
+
+PARAM_NAMES[_power_constant_grads] = "exponent"
+_POWER_NAMES = {}  # exponent -> op name ('**2'), so the common exponents are formatted once
+
+
 def _power_constant(x, p):
     """x ** p for a plain-number exponent: op '**p' with params {'exponent': p}."""
     p = _constant(p)
     if p is None:
         return NotImplemented
-
-    def local_grads(g, out, x):
-        return (g * _power_slope(x, p),)
-
-    return _result(scalar.power(x.data, p), f"**{p:g}", (x,), local_grads, {"exponent": p})
+    name = _POWER_NAMES.get(p)
+    if name is None:
+        name = _POWER_NAMES.setdefault(p, f"**{p:g}") if len(_POWER_NAMES) < 256 else f"**{p:g}"
+    return _result(scalar.power(x.data, p), name, (x,), _power_constant_grads, p)
 
 
 # --- Elementary functions: module functions that take Values or plain numbers, also bound as Value methods.
@@ -344,24 +398,27 @@ def _relu(x):
     return x if x > 0 else 0.0
 
 
+def _leaky_relu_grads(g, out, x, alpha):  # 1 for x > 0, else alpha
+    return (g if x > 0 else g * alpha,)
+
+
 def leaky_relu(x, alpha=0.01):
     """x for x > 0, alpha·x otherwise (the slope at 0 is alpha, as PyTorch)."""
     alpha = as_real(alpha, "leaky_relu's alpha")
+    return _unary(x, lambda v: v if v > 0 else alpha * v, "leaky_relu", _leaky_relu_grads, alpha)
 
-    def local_grads(g, out, x):
-        return (g if x > 0 else g * alpha,)
 
-    return _unary(x, lambda v: v if v > 0 else alpha * v, "leaky_relu", local_grads, {"alpha": alpha})
+def _elu_grads(g, out, x, alpha):  # 1 for x > 0, alpha·eˣ otherwise (not out + alpha: that cancels for x ≪ 0)
+    return (g if x > 0 else g * alpha * exp(x),)
 
 
 def elu(x, alpha=1.0):
     """x for x > 0, alpha·(eˣ − 1) otherwise (Clevert et al. 2015, https://arxiv.org/abs/1511.07289)."""
     alpha = as_real(alpha, "elu's alpha")
+    return _unary(x, lambda v: scalar.elu(v, alpha), "elu", _elu_grads, alpha)
 
-    def local_grads(g, out, x):  # 1 for x > 0, alpha·eˣ otherwise (not out + alpha: that cancels for x ≪ 0)
-        return (g if x > 0 else g * alpha * exp(x),)
 
-    return _unary(x, lambda v: scalar.elu(v, alpha), "elu", local_grads, {"alpha": alpha})
+PARAM_NAMES[_leaky_relu_grads] = PARAM_NAMES[_elu_grads] = "alpha"
 
 
 def _softplus_grads(g, out, x):  # ∂ln(1 + eˣ)/∂x = σ(x)
@@ -395,8 +452,15 @@ def _sum_grads(g, out, *xs):  # ∂(Σxᵢ)/∂xᵢ = 1
     return (g,) * len(xs)
 
 
+def _sum_with_constant_grads(g, out, *xs_and_constant):
+    return (g,) * (len(xs_and_constant) - 1)
+
+
+PARAM_NAMES[_sum_with_constant_grads] = "const"
+
+
 def sum(values):
-    """Σ values as ONE node with a parent per Value; plain numbers fold into params['const']."""
+    """Σ values as ONE node with a parent per Value; plain numbers fold into its parameter, params['const']."""
     values = list(values)
     data = 0.0
     for v in values:
@@ -405,7 +469,60 @@ def sum(values):
     if not parents:
         return data
     const = builtins.sum(as_real(v) for v in values if not isinstance(v, Value))
-    return _result(data, "sum", parents, _sum_grads, {"const": const} if const else None)
+    if const:
+        return _result(data, "sum", parents, _sum_with_constant_grads, const)
+    return _result(data, "sum", parents, _sum_grads)
+
+
+def _dot_grads(g, out, *args):  # args: ws, xs, then the bias if any. ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂bias = 1
+    n = len(args) // 2
+    shares = [g * x for x in args[n : 2 * n]] + [g * w for w in args[:n]]
+    if len(args) % 2:
+        shares.append(g)
+    return shares
+
+
+def _dot_constant_grads(g, out, *args):  # args: the Values, the bias if any, then the constants. ∂/∂vᵢ = cᵢ
+    constants = args[-1]
+    shares = [g * c for c in constants]
+    if len(args) - 1 > len(constants):
+        shares.append(g)
+    return shares
+
+
+PARAM_NAMES[_dot_constant_grads] = "constants"
+
+
+def dot(ws, xs, bias=None):
+    """Σ wᵢ·xᵢ (+ bias) as ONE node, a neuron's weighted sum: ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ, the other side's data.
+
+    When one side is all plain numbers (a network's inputs) it is the node's parameter, params['constants'], and
+    only the other side are parents; when both are Values the parents are ws then xs. A Value bias is the last
+    parent.
+    """
+    ws = ws if type(ws) is list else list(ws)
+    xs = xs if type(xs) is list else list(xs)
+    if len(ws) != len(xs):
+        raise ValueError(f"dot: the two sides have different lengths, {len(ws)} and {len(xs)}")
+    if bias is not None and not isinstance(bias, Value):
+        return dot(ws, xs) + bias
+    w_values, x_values = _count_values(ws), _count_values(xs)
+    biased = () if bias is None else (bias,)
+    offset = 0.0 if bias is None else bias.data
+    if ws and w_values == x_values == len(ws):
+        data = builtins.sum(map(operator.mul, [w.data for w in ws], [x.data for x in xs])) + offset
+        return _result(data, "dot", (*ws, *xs, *biased), _dot_grads)
+    if ws and (not x_values or not w_values) and max(w_values, x_values) == len(ws):
+        values, constants = (ws, xs) if not x_values else (xs, ws)
+        constants = tuple([c if type(c) is float else as_real(c, "dot's items") for c in constants])
+        data = builtins.sum(map(operator.mul, [v.data for v in values], constants)) + offset
+        return _result(data, "dot", (*values, *biased), _dot_constant_grads, constants)
+    # Empty, or numbers and Values mixed on one side (no single parameter can hold them): elementary ops.
+    return sum([w * x for w, x in zip(ws, xs, strict=True)] + list(biased))
+
+
+def _count_values(items):
+    return builtins.sum(map(isinstance, items, itertools.repeat(Value)))
 
 
 for _function in (exp, log, sqrt, tanh, sigmoid, relu, leaky_relu, elu, softplus, sin, cos):

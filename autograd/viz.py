@@ -403,6 +403,10 @@ def _op_text(node, precision):
     op, params, digits = node.op, node.params or {}, max(precision, 1)
     parts = [op]
     for key, value in params.items():
+        if isinstance(value, tuple):  # dot's plain-number side: '· (2, 3)', at most four shown
+            shown = ", ".join(format(v, f".{digits}g") for v in value[:4]) + (", …" if len(value) > 4 else "")
+            parts.append(f"· ({shown})")
+            continue
         number = format(value, f".{digits}g")
         if key == "right":
             parts.append(f"({number})" if value < 0 else number)  # '- (-1)', not '- -1'

@@ -134,36 +134,46 @@ class Module:
 
 
 class Neuron(Module):
-    """activation(Σ wᵢxᵢ + b): the weighted sum is one `autograd.sum` node.
+    """activation(Σ wᵢxᵢ + b). With `fused` (the default) the weighted sum and bias are one `autograd.dot` node;
+    with fused=False, a `*` node per input and one `autograd.sum` node: the elementary graph, for teaching.
 
     `nonlin` is micrograd's flag: True means 'relu', False 'linear' (it overrides `activation`).
     `fan_out` only matters to 'xavier'; a Layer passes its width.
     """
 
-    def __init__(self, nin, activation="relu", init="uniform", bias=True, nonlin=None, fan_out=1):
+    def __init__(self, nin, activation="relu", init="uniform", bias=True, nonlin=None, fan_out=1, fused=True):
         _check_size(nin, "Neuron's nin")
         activation = _activation(activation, nonlin)
         self.w = [Value(w, f"w.{i}") for i, w in enumerate(init_weights(init, nin, fan_out))]
         self.b = Value(0.0, "b") if bias else None
         self.activation = activation
-        self.config = {"nin": nin, "activation": activation, "init": init, "bias": bias, "fan_out": fan_out}
+        self.fused = bool(fused)
+        self.config = {
+            "nin": nin, "activation": activation, "init": init, "bias": bias, "fan_out": fan_out, "fused": self.fused
+        }
 
     def forward(self, x):
         x = _inputs(x)
         if len(x) != len(self.w):
             raise ValueError(f"Neuron has {len(self.w)} inputs, got {len(x)}")
-        terms = [wi * xi for wi, xi in zip(self.w, x, strict=True)]
-        return ACTIVATIONS[self.activation](autograd.sum([*terms, self.b] if self.b is not None else terms))
+        if self.fused:
+            total = autograd.dot(self.w, x, self.b)
+        else:
+            terms = [wi * xi for wi, xi in zip(self.w, x, strict=True)]
+            total = autograd.sum([*terms, self.b] if self.b is not None else terms)
+        return ACTIVATIONS[self.activation](total)
 
 
 class Layer(Module):
     """`nout` neurons reading the same inputs; returns a list, or one Value when `nout` is 1 (as micrograd)."""
 
-    def __init__(self, nin, nout, activation="relu", init="uniform", bias=True, nonlin=None):
+    def __init__(self, nin, nout, activation="relu", init="uniform", bias=True, nonlin=None, fused=True):
         _check_size(nout, "Layer's nout")
         activation = _activation(activation, nonlin)
-        self.neurons = [Neuron(nin, activation, init, bias, fan_out=nout) for _ in range(nout)]
-        self.config = {"nin": nin, "nout": nout, "activation": activation, "init": init, "bias": bias}
+        self.neurons = [Neuron(nin, activation, init, bias, fan_out=nout, fused=fused) for _ in range(nout)]
+        self.config = {
+            "nin": nin, "nout": nout, "activation": activation, "init": init, "bias": bias, "fused": bool(fused)
+        }
 
     def forward(self, x):
         x = _inputs(x)
@@ -178,20 +188,23 @@ class MLP(Module):
     """Layers of sizes `nouts` on `nin` inputs: `activation` in the hidden layers, `output_activation` last.
 
     `MLP(2, [16, 16, 1])` is micrograd's: 337 parameters, ReLU hidden layers, a linear output returned as one Value.
+    `fused=False` builds each weighted sum from elementary `*` and `sum` nodes (see Neuron).
     """
 
-    def __init__(self, nin, nouts, activation="relu", output_activation="linear", init="uniform", bias=True):
+    def __init__(
+        self, nin, nouts, activation="relu", output_activation="linear", init="uniform", bias=True, fused=True
+    ):
         nouts = list(nouts)
         if not nouts:
             raise ValueError("MLP needs at least one layer size in nouts, e.g. MLP(2, [16, 16, 1])")
         sizes = [nin, *nouts]
         last = len(nouts) - 1
         self.layers = [
-            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, init, bias)
+            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, init, bias, fused=fused)
             for i in range(len(nouts))
         ]
         self.config = {"nin": nin, "nouts": nouts, "activation": activation,
-                       "output_activation": output_activation, "init": init, "bias": bias}
+                       "output_activation": output_activation, "init": init, "bias": bias, "fused": bool(fused)}
 
     def forward(self, x):
         for i, layer in enumerate(self.layers):
@@ -215,6 +228,8 @@ def _check_size(n, what):
 
 def _inputs(x):
     """The inputs as a list: a sequence of numbers or Values, or a single one."""
+    if type(x) is list:
+        return x
     return [x] if isinstance(x, (Value, numbers.Real)) else list(x)
 
 

@@ -46,13 +46,35 @@ def test_neuron_nonlin_flag_as_in_micrograd():
     assert Layer(3, 2, nonlin=False).neurons[1].activation == "linear"
 
 
-def test_weighted_sum_is_one_sum_node():
-    n = Neuron(4, activation="linear")
+def test_unfused_weighted_sum_is_one_sum_node():
+    n = Neuron(4, activation="linear", fused=False)
     out = n([1.0, 2.0, 3.0, 4.0])
     assert out.op == "sum" and len(out.parents) == 5
     assert out.parents[4] is n.b
-    relu_out = Neuron(4)([1.0, 2.0, 3.0, 4.0])
+    relu_out = Neuron(4, fused=False)([1.0, 2.0, 3.0, 4.0])
     assert relu_out.op == "relu" and relu_out.parents[0].op == "sum"
+
+
+def test_fused_weighted_sum_and_bias_are_one_dot_node():
+    n = Neuron(4, activation="linear")
+    x = [1.0, 2.0, 3.0, 4.0]
+    out = n(x)
+    assert out.op == "dot" and out.parents == (*n.w, n.b) and out.params == {"constants": tuple(x)}
+    assert out.data == pytest.approx(sum(w.data * xi for w, xi in zip(n.w, x, strict=True)) + n.b.data, rel=1e-15)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_fused_and_elementary_networks_give_the_same_values_and_gradients(activation):
+    manual_seed(3)
+    fused = MLP(3, [4, 4, 2], activation=activation)
+    manual_seed(3)
+    elementary = MLP(3, [4, 4, 2], activation=activation, fused=False)
+    for model in (fused, elementary):
+        out = model([0.5, -1.5, 2.0])
+        (out[0] * out[1]).backward()
+    for p, q in zip(fused.parameters(), elementary.parameters(), strict=True):
+        assert p.data == q.data
+        assert p.grad == pytest.approx(q.grad, rel=1e-12, abs=1e-15)
 
 
 def test_micrograd_demo_runs_verbatim():
@@ -345,15 +367,18 @@ def test_load_state_dict_names_every_problem_at_once():
 # --- scopes
 
 
-def test_each_forward_runs_in_a_scope_named_like_its_parameters():
-    model = MLP(2, [3, 2])
+@pytest.mark.parametrize(("fused", "weighted_sum"), [(False, "sum"), (True, "dot")])
+def test_each_forward_runs_in_a_scope_named_like_its_parameters(fused, weighted_sum):
+    model = MLP(2, [3, 2], fused=fused)
     x = [Value(1.0), Value(-1.0)]
     out = model(x)
     loss = out[0] + out[1]
-    sums = [n for n in autograd.topological_order(loss) if n.op == "sum"]
+    sums = [n for n in autograd.topological_order(loss) if n.op == weighted_sum]
     assert sorted(n.scope for n in sums) == sorted(
         [f"layers.0/neurons.{j}" for j in range(3)] + [f"layers.1/neurons.{j}" for j in range(2)]
     )
+    if fused:
+        return
     # Every parameter's product lands in the scope of the neuron that owns the parameter.
     for name, p in model.named_parameters():
         if name.endswith(".b"):
@@ -367,5 +392,6 @@ def test_each_forward_runs_in_a_scope_named_like_its_parameters():
 
 def test_repr_shows_the_constructor_arguments():
     assert repr(MLP(2, [16, 16, 1])) == (
-        "MLP(nin=2, nouts=[16, 16, 1], activation='relu', output_activation='linear', init='uniform', bias=True)"
+        "MLP(nin=2, nouts=[16, 16, 1], activation='relu', output_activation='linear', init='uniform', bias=True, "
+        "fused=True)"
     )

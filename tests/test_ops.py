@@ -463,3 +463,49 @@ def test_elu_slope_keeps_relative_precision_far_left(torch, x):
 def test_sin_and_cos_of_infinity_are_nan_like_torch(torch, op, x):
     value, _ = torch_eval(torch, getattr(torch, op.__name__), x)
     assert math.isnan(value) and math.isnan(op(x)) and math.isnan(op(Value(x)).data)
+
+
+# --- dot: one node for Σ wᵢxᵢ (+ bias), in each of its forms
+
+
+DOT_W, DOT_X, DOT_B = [0.5, -1.25, 2.0], [1.5, 0.25, -3.0], 0.75
+
+
+@pytest.mark.parametrize("values", ["both", "ws", "xs"])
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_dot_matches_torch(torch, values, with_bias):
+    tw, tx = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (DOT_W, DOT_X))
+    tb = torch.tensor(DOT_B, dtype=torch.float64, requires_grad=True)
+    expected = torch.dot(tw, tx) + (tb if with_bias else 0)
+    expected.backward()
+    ws = [Value(w) for w in DOT_W] if values in ("both", "ws") else DOT_W
+    xs = [Value(x) for x in DOT_X] if values in ("both", "xs") else DOT_X
+    b = Value(DOT_B) if with_bias else None
+    out = autograd.dot(ws, xs, b)
+    assert out.op == "dot" and len(out.parents) == (6 if values == "both" else 3) + with_bias
+    out.backward()
+    assert out.data == pytest.approx(expected.item(), rel=1e-15)
+    if values in ("both", "ws"):
+        assert [w.grad for w in ws] == pytest.approx(tw.grad.tolist(), rel=1e-15)
+    if values in ("both", "xs"):
+        assert [x.grad for x in xs] == pytest.approx(tx.grad.tolist(), rel=1e-15)
+    if with_bias:
+        assert b.grad == tb.grad.item()
+
+
+def test_dot_second_derivatives_match_sympy():
+    a, b, c = sympy.symbols("a b c")
+    expr = a * b**2 + b * 3 * a + c**2
+    f = lambda x, y, z: autograd.dot([x, y], [y * y, 3.0 * x], z * z)  # noqa: E731
+    point = {a: 1.5, b: -0.5, c: 2.0}
+    expected = [[float(sympy.diff(expr, u, v).subs(point)) for v in (a, b, c)] for u in (a, b, c)]
+    assert autograd.hessian(f)(1.5, -0.5, 2.0) == expected
+
+
+def test_dot_with_mixed_sides_or_no_items_falls_back_to_elementary_ops():
+    x = Value(2.0)
+    mixed = autograd.dot([x, 3.0], [x, x])
+    assert mixed.op == "sum" and mixed.data == 10.0
+    assert autograd.dot([], []) == 0.0
+    with pytest.raises(ValueError, match="different lengths"):
+        autograd.dot([x], [1.0, 2.0])

@@ -45,7 +45,7 @@ def test_the_file_is_json_with_a_format_marker_architecture_and_parameters(tmp_p
     record = json.loads((tmp_path / "m.json").read_text())
     assert record["format"] == "chaingrad.nn" and record["version"] == 1 and record["class"] == "MLP"
     assert record["config"] == {"nin": 2, "nouts": [3, 1], "activation": "tanh", "output_activation": "linear",
-                                "init": "uniform", "bias": True}
+                                "init": "uniform", "bias": True, "fused": True}
     assert record["state_dict"]["layers.1.neurons.0.w.2"] == model.layers[1].neurons[0].w[2].data
     assert len(record["state_dict"]) == 3 * 3 + 4
 
