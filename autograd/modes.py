@@ -85,25 +85,30 @@ def is_grad_enabled():
 
 
 class scope:
-    """Context manager: tag every node built inside with `name`; scopes nest as 'outer/inner'."""
+    """Context manager: tag every node built inside with `name`; scopes nest as 'outer/inner'.
 
-    __slots__ = ("name", "_tokens")
+    A scope keeps no state between enter and exit (exit drops the last path component), so one scope object
+    can be reused, and shared across threads, as nn's layers do.
+    """
+
+    __slots__ = ("name",)
 
     def __init__(self, name):
         if not isinstance(name, str) or not name or "/" in name:
             raise ValueError(f"scope name must be a non-empty str without '/', got {name!r}")
         self.name = name
-        self._tokens = []
 
     def __enter__(self):
-        # nn opens one per neuron per forward, thousands a training step: so the Mode is built directly.
+        # nn enters one per neuron per forward, thousands a training step: so the Mode is built directly.
         grad_enabled, anomaly, outer = current.get() or DEFAULT
         path = f"{outer}/{self.name}" if outer else self.name
-        self._tokens.append(current.set(_new_tuple(Mode, (grad_enabled, anomaly, path))))
+        current.set(_new_tuple(Mode, (grad_enabled, anomaly, path)))
         return self
 
     def __exit__(self, *exc_info):
-        current.reset(self._tokens.pop())
+        grad_enabled, anomaly, path = current.get()
+        outer = path.rpartition("/")[0]
+        current.set(None if outer == "" and grad_enabled and not anomaly else Mode(grad_enabled, anomaly, outer))
         return False
 
 

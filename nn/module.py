@@ -171,6 +171,7 @@ class Layer(Module):
         _check_size(nout, "Layer's nout")
         activation = _activation(activation, nonlin)
         self.neurons = [Neuron(nin, activation, init, bias, fan_out=nout, fused=fused) for _ in range(nout)]
+        self._scopes = tuple(autograd.scope(f"neurons.{j}") for j in range(nout))  # made once: scopes are reusable
         self.config = {
             "nin": nin, "nout": nout, "activation": activation, "init": init, "bias": bias, "fused": bool(fused)
         }
@@ -178,8 +179,8 @@ class Layer(Module):
     def forward(self, x):
         x = _inputs(x)
         out = []
-        for j, neuron in enumerate(self.neurons):
-            with autograd.scope(f"neurons.{j}"):
+        for scope, neuron in zip(self._scopes, self.neurons, strict=True):
+            with scope:
                 out.append(neuron(x))
         return out[0] if len(out) == 1 else out
 
