@@ -1,10 +1,13 @@
 """Reverse mode: order the graph without recursion, then apply the chain rule from the output back to the leaves."""
 
 import math
+import operator
 from contextlib import nullcontext
 
 from .modes import enable_grad, get_mode
 from .value import Value, describe, shares
+
+_data = operator.attrgetter("data")
 
 
 def topological_order(roots):
@@ -57,7 +60,7 @@ def backward(root, seed=1.0, create_graph=False):
             else:
                 parent.grad += node._rule(node.grad, node.data, parent.data, node._param)[0]
         else:
-            inputs = [p.data for p in parents]
+            inputs = list(map(_data, parents))
             if node._param is not None:
                 inputs.append(node._param)
             for parent, share in zip(parents, node._rule(node.grad, node.data, *inputs), strict=True):

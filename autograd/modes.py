@@ -108,7 +108,10 @@ class scope:
     def __exit__(self, *exc_info):
         grad_enabled, anomaly, path = current.get()
         outer = path.rpartition("/")[0]
-        current.set(None if outer == "" and grad_enabled and not anomaly else Mode(grad_enabled, anomaly, outer))
+        if not outer and grad_enabled and not anomaly:
+            current.set(None)
+        else:
+            current.set(_new_tuple(Mode, (grad_enabled, anomaly, outer)))
         return False
 
 

@@ -510,19 +510,23 @@ def dot(ws, xs, bias=None):
     biased = () if bias is None else (bias,)
     offset = 0.0 if bias is None else bias.data
     if ws and w_values == x_values == len(ws):
-        data = builtins.sum(map(operator.mul, [w.data for w in ws], [x.data for x in xs])) + offset
+        data = builtins.sum(map(operator.mul, map(_data, ws), map(_data, xs))) + offset
         return _result(data, "dot", (*ws, *xs, *biased), _dot_grads)
     if ws and (not x_values or not w_values) and max(w_values, x_values) == len(ws):
         values, constants = (ws, xs) if not x_values else (xs, ws)
         constants = tuple([c if type(c) is float else as_real(c, "dot's items") for c in constants])
-        data = builtins.sum(map(operator.mul, [v.data for v in values], constants)) + offset
+        data = builtins.sum(map(operator.mul, map(_data, values), constants)) + offset
         return _result(data, "dot", (*values, *biased), _dot_constant_grads, constants)
     # Empty, or numbers and Values mixed on one side (no single parameter can hold them): elementary ops.
     return sum([w * x for w, x in zip(ws, xs, strict=True)] + list(biased))
 
 
 def _count_values(items):
-    return builtins.sum(map(isinstance, items, itertools.repeat(Value)))
+    return builtins.sum(map(isinstance, items, _ALWAYS_VALUE))
+
+
+_ALWAYS_VALUE = itertools.repeat(Value)  # an endless iterator, so map(isinstance, items, ...) runs in C
+_data = operator.attrgetter("data")
 
 
 for _function in (exp, log, sqrt, tanh, sigmoid, relu, leaky_relu, elu, softplus, sin, cos):
