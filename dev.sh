@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set everything up, then run one job:
-#   bash dev.sh demo   the main job (an engine demo: values, gradients, a graph)
+#   bash dev.sh demo   the main job: `chaingrad demo` trains micrograd's two-moons MLP and writes its pictures
 #   bash dev.sh test   the whole test suite (ruff, pytest, notebooks)
 # Needs only Python 3.10+. Creates or refreshes .venv, installs the project with its extras, and installs
 # Graphviz's `dot` with apt-get when it is missing and that is possible (otherwise it says how, and goes on).
@@ -67,6 +67,6 @@ if [ -n "${CI:-}" ] || [ "${CHAINGRAD_TORCH:-}" = 1 ]; then
 fi
 
 case "$job" in
-  demo) exec .venv/bin/python -m autograd.demo ;;
+  demo) exec .venv/bin/chaingrad demo ;;
   test) exec .venv/bin/python -m pytest ;;
 esac
