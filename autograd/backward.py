@@ -14,20 +14,22 @@ def topological_order(roots):
     """Every node reachable from `roots` (a Value or a sequence of Values), each after all of its parents.
 
     Depth first with an explicit stack instead of recursion, so a chain of a million ops needs no raised
-    recursion limit. A 1-tuple on the stack marks a node whose parents are all placed.
+    recursion limit. A node is pushed back under a None when it is opened, and placed when that None comes off:
+    the stack holds only nodes and None, so a deep graph allocates nothing per node for the collector to chase.
     """
     roots = [roots] if isinstance(roots, Value) else list(roots)
     order, visited, stack = [], set(), roots[::-1]
     place, visit, push, pop = order.append, visited.add, stack.append, stack.pop
     while stack:
         node = pop()
-        if type(node) is tuple:
-            place(node[0])
+        if node is None:
+            place(pop())
         elif node not in visited:
             visit(node)
             parents = node.parents
             if parents:
-                push((node,))
+                push(node)
+                push(None)
                 for parent in reversed(parents):
                     if parent not in visited:
                         push(parent)
