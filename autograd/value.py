@@ -147,6 +147,9 @@ def _result(data, op, parents, rule, param=None):
     if mode is None:  # the usual case: every mode at its default
         out.op, out.parents, out.scope, out._param, out._rule = op, parents, "", param, rule
         return out
+    if mode[0] and not mode[1]:  # recording, no anomaly checks, inside a scope: every node nn builds
+        out.op, out.parents, out.scope, out._param, out._rule = op, parents, mode[2], param, rule
+        return out
     out.scope = mode.scope
     if mode.grad_enabled:
         out.op, out.parents, out._param, out._rule = op, parents, param, rule
