@@ -15,7 +15,6 @@ import operator
 
 from . import scalar
 from .modes import current as current_mode
-from .modes import get_mode
 from .scalar import as_real
 
 _new = object.__new__
@@ -29,16 +28,19 @@ class Value:
     __array_ufunc__ = None
 
     def __init__(self, data, label=""):
-        if isinstance(data, Value):
-            raise TypeError("Value data must be a number, got a Value: use v.detach() for a new leaf or v.data")
-        if not isinstance(label, str):
+        if type(data) is not float:  # floats, the usual case, need no check
+            if isinstance(data, Value):
+                raise TypeError("Value data must be a number, got a Value: use v.detach() for a new leaf or v.data")
+            data = as_real(data)
+        if type(label) is not str and not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
-        self.data = as_real(data)
+        self.data = data
         self.grad = 0.0
         self.label = label
         self.op = ""
         self.parents = ()
-        self.scope = get_mode().scope
+        mode = current_mode.get()
+        self.scope = "" if mode is None else mode[2]
         self._param = None
         self._rule = None
 
