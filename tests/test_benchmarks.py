@@ -1,0 +1,63 @@
+"""Smoke tests of the benchmark harness (benchmarks/): every workload at tiny size, in a subprocess.
+
+They check that the harness runs, that every engine's gradients agree with the reference's and that the report is
+written; they time nothing (the benchmark itself is not part of the timed test suite).
+"""
+
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+WORKLOADS = ("mlp_step", "deep_chain", "wide_sum", "expr_mix")
+FAST_ENGINES = ("chaingrad", "micrograd", "micrograd_nogc", "micrograd_rust", "numpy")  # no 2 s torch import each
+
+
+def run_harness(tmp_path, *options):
+    out = tmp_path / "RESULTS.md"
+    command = [sys.executable, "-m", "benchmarks.run", "--size", "tiny", "--rounds", "1", "--out", str(out), *options]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout, out.read_text(encoding="utf-8")
+
+
+def rows(text, engine_label):
+    return [line for line in text.splitlines() if line.startswith(f"| {engine_label} |")]
+
+
+def test_every_workload_runs_and_chaingrad_matches_the_reference(tmp_path):
+    stdout, report = run_harness(tmp_path, "--engines", *FAST_ENGINES)
+    assert stdout.strip() == report.strip()
+    for workload in WORKLOADS:
+        assert f"## `{workload}`" in report
+    assert "| workload | chaingrad |" in report  # the summary table
+    chaingrad_rows = rows(report, "chaingrad")
+    assert len(chaingrad_rows) == len(WORKLOADS)
+    assert all(re.search(r"\| = (micrograd|numpy) \|", row) for row in chaingrad_rows), chaingrad_rows
+    assert "DIFFER" not in report
+    assert "micrograd-rust | not installed" in report
+    assert "Command: `python -m benchmarks.run --size tiny" in report
+
+
+def test_pytorch_engines_match_the_reference(tmp_path):
+    pytest.importorskip("torch")
+    _, report = run_harness(tmp_path, "--engines", "numpy", "torch_scalar", "torch_tensor",
+                            "--workloads", "mlp_step", "expr_mix")
+    for engine_label in ("PyTorch, scalar ops", "PyTorch, tensors"):
+        assert [row for row in rows(report, engine_label) if "| = numpy |" in row], report
+    assert "DIFFER" not in report
+
+
+def test_a_gradient_difference_is_caught():
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks.run import compare
+    finally:
+        sys.path.remove(str(ROOT))
+    reference = {"loss": 1.0, "grad sum": 0.0}
+    assert compare({"loss": 1.0 + 1e-12, "grad sum": 1e-13}, reference) == []
+    assert compare({"loss": 1.0 + 1e-6, "grad sum": 0.0}, reference) == ["loss: got 1.000001, expected 1.0"]
+    assert compare({"loss": 1.0}, reference) == ["grad sum: got None, expected 0.0"]
