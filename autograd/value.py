@@ -50,7 +50,7 @@ class Value:
         {'left': 3.0} for 3 - x — or None."""
         if self._param is None:
             return None
-        return {PARAM_NAMES.get(self._rule, "param"): self._param}
+        return {op_param_name(self._rule): self._param}
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
@@ -236,6 +236,7 @@ PARAM_NAMES = {}
 
 
 def op_param_name(rule):
+    """The name of the parameter a rule takes ('exponent', 'alpha', 'right', …)."""
     return PARAM_NAMES.get(rule, "param")
 
 
