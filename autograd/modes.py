@@ -2,6 +2,7 @@
 
 import contextvars
 import functools
+import inspect
 from typing import NamedTuple
 
 
@@ -53,10 +54,37 @@ class _Switch:
         return False
 
     def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+            return self._wrap_generator(func)
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             with type(self)():
                 return func(*args, **kwargs)
+
+        return wrapper
+
+    def _wrap_generator(self, func):
+        """A generator's body runs at each next(), after the call has returned: so set the mode around every step,
+        as torch.no_grad does, and hand send() and throw() through."""
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            generator = func(*args, **kwargs)
+            step, argument = generator.send, None
+            while True:
+                try:
+                    with type(self)():
+                        item = step(argument)
+                except StopIteration as stop:
+                    return stop.value
+                try:
+                    argument, step = (yield item), generator.send
+                except GeneratorExit:
+                    generator.close()
+                    raise
+                except BaseException as error:  # thrown in by the caller: pass it to the wrapped generator
+                    argument, step = error, generator.throw
 
         return wrapper
 

@@ -508,3 +508,40 @@ def test_scope_under_no_grad_and_restored_after_exception():
 def test_scope_invalid_names(name):
     with pytest.raises(ValueError, match="scope name"):
         scope(name)
+
+
+def test_no_grad_on_a_generator_function_holds_at_every_step():
+    @no_grad
+    def squares(x):
+        received = yield x * x
+        assert not is_grad_enabled()
+        yield received * x
+        return "done"
+
+    x = Value(3.0)
+    gen = squares(x)
+    first = next(gen)
+    assert is_grad_enabled()  # the caller's mode is untouched between steps
+    second = gen.send(2.0)
+    assert (first.data, first.parents, second.data, second.parents) == (9.0, (), 6.0, ())
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    assert stop.value.value == "done"
+
+
+def test_no_grad_generator_passes_thrown_exceptions_through():
+    seen = []
+
+    @no_grad()
+    def watcher():
+        try:
+            yield 1
+        except KeyError as error:
+            seen.append((str(error), is_grad_enabled()))
+            yield 2
+
+    gen = watcher()
+    next(gen)
+    assert gen.throw(KeyError("stop")) == 2
+    assert seen == [("'stop'", False)]
+    gen.close()
