@@ -78,9 +78,7 @@ class Value:
 
         With `create_graph=True` the gradients are Values built from Value ops, so they can be differentiated again.
         """
-        from .backward import backward
-
-        backward(self, grad, create_graph)
+        _engine.backward(self, grad, create_graph)
 
     # Comparisons look at data and return bool, so max(values) and sorting work; == and hash stay identity-based.
     def __lt__(self, other):
@@ -537,3 +535,6 @@ _data = operator.attrgetter("data")
 
 for _function in (exp, log, sqrt, tanh, sigmoid, relu, leaky_relu, elu, softplus, sin, cos):
     setattr(Value, _function.__name__, _function)
+
+# backward.py imports this module, so it is bound last; Value.backward looks it up when called.
+from . import backward as _engine  # noqa: E402
