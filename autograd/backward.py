@@ -5,7 +5,7 @@ import operator
 from contextlib import nullcontext
 
 from .modes import enable_grad, get_mode
-from .value import Value, describe, shares
+from .value import ADD_GRADS, Value, describe, shares
 
 _data = operator.attrgetter("data")
 
@@ -13,12 +13,30 @@ _data = operator.attrgetter("data")
 def topological_order(roots):
     """Every node reachable from `roots` (a Value or a sequence of Values), each after all of its parents.
 
+    The inner nodes come in `inner_order`'s order, each leaf just before the first node that uses it.
+    """
+    roots = [roots] if isinstance(roots, Value) else list(roots)
+    order, placed = [], set()
+    for node in inner_order(roots):
+        for parent in node.parents:
+            if not parent._parents and parent not in placed:
+                placed.add(parent)
+                order.append(parent)
+        order.append(node)
+    order += [root for root in dict.fromkeys(roots) if not root._parents and root not in placed]
+    return order
+
+
+def inner_order(roots):
+    """The nodes with parents reachable from `roots`, each after its parents: all that backward walks.
+
     Depth first with an explicit stack instead of recursion, so a chain of a million ops needs no raised
     recursion limit. A node is pushed back under a None when it is opened, and placed when that None comes off:
     the stack holds only nodes and None, so a deep graph allocates nothing per node for the collector to chase.
+    Leaves, a network's weights and inputs, are never pushed at all.
     """
     roots = [roots] if isinstance(roots, Value) else list(roots)
-    order, visited, stack = [], set(), roots[::-1]
+    order, visited, stack = [], set(), [root for root in reversed(roots) if root._parents]
     place, visit, push, pop = order.append, visited.add, stack.append, stack.pop
     while stack:
         node = pop()
@@ -26,15 +44,16 @@ def topological_order(roots):
             place(pop())
         elif node not in visited:
             visit(node)
-            parents = node.parents
-            if parents:
-                push(node)
-                push(None)
-                for parent in reversed(parents):
-                    if parent not in visited:
-                        push(parent)
+            push(node)
+            push(None)
+            parents = node._parents
+            if parents.__class__ is not tuple:  # one parent, held directly
+                if parents._parents and parents not in visited:
+                    push(parents)
             else:
-                place(node)
+                for parent in reversed(parents):  # so the first parent is ordered first
+                    if parent._parents and parent not in visited:
+                        push(parent)
     return order
 
 
@@ -42,25 +61,26 @@ def backward(root, seed=1.0, create_graph=False):
     """Set `.grad` on every node `root` depends on: leaves accumulate (+=), inner nodes get this pass's gradient."""
     if create_graph or get_mode().anomaly:
         for node, g in gradients(root, seed, create_graph).items():
-            node.grad = g if node.parents else node.grad + g
+            node.grad = g if node._parents else node.grad + g
         return
     seed = seed.data if isinstance(seed, Value) else float(seed)
-    order = topological_order(root)
+    if not root._parents:
+        root.grad += seed
+        return
+    order = inner_order(root)
     for node in order:
-        if node.parents:
-            node.grad = 0.0
-    root.grad = seed if root.parents else root.grad + seed
+        node.grad = 0.0
+    root.grad = seed
     # The chain rule, as in `gradients` below but on floats straight into .grad: the hot loop of every training step.
     for node in reversed(order):
-        parents = node.parents
-        if not parents:
-            continue
-        if len(parents) == 1:
-            parent = parents[0]
+        parents = node._parents
+        if parents.__class__ is not tuple:
             if node._param is None:
-                parent.grad += node._rule(node.grad, node.data, parent.data)[0]
+                parents.grad += node._rule(node.grad, node.data, parents.data)[0]
             else:
-                parent.grad += node._rule(node.grad, node.data, parent.data, node._param)[0]
+                parents.grad += node._rule(node.grad, node.data, parents.data, node._param)[0]
+        elif node._rule in ADD_GRADS:
+            ADD_GRADS[node._rule](node, node.grad)
         else:
             inputs = list(map(_data, parents))
             if node._param is not None:
@@ -84,10 +104,8 @@ def gradients(root, seed=1.0, create_graph=False):
     grads = {root: seed}
     check = get_mode().anomaly
     with enable_grad() if create_graph else nullcontext():
-        for node in reversed(topological_order(root)):
+        for node in reversed(inner_order(root)):
             parents = node.parents
-            if not parents:
-                continue
             g = grads[node]
             if create_graph:
                 node_shares = shares(node, g, node, parents)

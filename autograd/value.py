@@ -5,7 +5,9 @@ beside the op, maps the output's gradient to each parent's share, g·∂out/∂i
 the op's parameter (an exponent, alpha, a plain-number operand) as a last argument when it has one. It is written
 once and works on plain floats (ordinary backward) and on Values (`create_graph=True`, higher derivatives), because
 every function it uses accepts both. No node refers to a function that refers back to it, so graphs hold no
-reference cycles, and no node carries a closure of its own: a node is a Value and a tuple of parents.
+reference cycles, and no node carries a closure of its own: a node is a Value and its parents, held directly
+when there is one (most ops) and as a tuple when there are more, so a chain of unary ops is one object per node
+for the cycle collector to scan.
 """
 
 import builtins
@@ -23,7 +25,7 @@ _new = object.__new__
 class Value:
     """A scalar node: `data`, `grad`, `label`, `op` ('' for a leaf), `parents`, op `params` and `scope`."""
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "scope", "_param", "_rule", "__weakref__")
+    __slots__ = ("data", "grad", "label", "op", "_parents", "scope", "_param", "_rule", "__weakref__")
     # numpy scalars and arrays hand `np.float64(2) * v` to our reflected operators instead of wrapping v.
     __array_ufunc__ = None
 
@@ -38,11 +40,17 @@ class Value:
         self.grad = 0.0
         self.label = label
         self.op = ""
-        self.parents = ()
+        self._parents = ()
         mode = current_mode.get()
         self.scope = "" if mode is None else mode[2]
         self._param = None
         self._rule = None
+
+    @property
+    def parents(self):
+        """The inputs this node was computed from, as a tuple: () for a leaf."""
+        parents = self._parents
+        return parents if parents.__class__ is tuple else (parents,)
 
     @property
     def params(self):
@@ -95,29 +103,7 @@ class Value:
 
     __hash__ = object.__hash__
 
-    def __add__(self, other):
-        return _binary(self, other, _ADD)
-
-    def __radd__(self, other):
-        return _binary(other, self, _ADD)
-
-    def __sub__(self, other):
-        return _binary(self, other, _SUB)
-
-    def __rsub__(self, other):
-        return _binary(other, self, _SUB)
-
-    def __mul__(self, other):
-        return _binary(self, other, _MUL)
-
-    def __rmul__(self, other):
-        return _binary(other, self, _MUL)
-
-    def __truediv__(self, other):
-        return _binary(self, other, _DIV)
-
-    def __rtruediv__(self, other):
-        return _binary(other, self, _DIV)
+    # +, -, * and / are bound below, once their ops exist: see _BinaryOp.methods.
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):
@@ -138,28 +124,28 @@ class Value:
 
 
 def _result(data, op, parents, rule, param=None):
-    """The output node of an op: records parents, rule and parameter (under `no_grad`, a plain leaf)."""
+    """The output node of an op: records parents (one Value, or a tuple of two or more), rule and parameter
+    (under `no_grad`, a plain leaf)."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     mode = current_mode.get()
     if mode is None:  # the usual case: every mode at its default
-        out.op, out.parents, out.scope, out._param, out._rule = op, parents, "", param, rule
+        out.op, out._parents, out.scope, out._param, out._rule = op, parents, "", param, rule
         return out
     if mode[0] and not mode[1]:  # recording, no anomaly checks, inside a scope: every node nn builds
-        out.op, out.parents, out.scope, out._param, out._rule = op, parents, mode[2], param, rule
+        out.op, out._parents, out.scope, out._param, out._rule = op, parents, mode[2], param, rule
         return out
     out.scope = mode.scope
     if mode.grad_enabled:
-        out.op, out.parents, out._param, out._rule = op, parents, param, rule
+        out.op, out._parents, out._param, out._rule = op, parents, param, rule
     else:
-        out.op, out.parents, out._param, out._rule = "", (), None, None
+        out.op, out._parents, out._param, out._rule = "", (), None, None
     if mode.anomaly and not math.isfinite(data):
         constant = f" and {op_param_name(rule)}={param!r}" if param is not None else ""
-        raise FloatingPointError(
-            f"detect_anomaly: forward of {op!r} produced {data} from {describe(parents)}{constant}"
-        )
+        inputs = describe(parents if parents.__class__ is tuple else (parents,))
+        raise FloatingPointError(f"detect_anomaly: forward of {op!r} produced {data} from {inputs}{constant}")
     return out
 
 
@@ -206,6 +192,25 @@ class _BinaryOp:
         self.right, self.left = right_constant_rule, left_constant_rule
         PARAM_NAMES[right_constant_rule], PARAM_NAMES[left_constant_rule] = "right", "left"
 
+    def methods(self):
+        """Value's `__op__` and `__rop__`: a float or Value other side goes straight to `_result` (the hot path of
+        every chain of ops), anything else through `_binary`."""
+        forward, name, rule, right, left = self.forward, self.name, self.rule, self.right, self.left
+
+        def method(value, other):
+            if other.__class__ is float:
+                return _result(forward(value.data, other), name, value, right, other)
+            if isinstance(other, Value):
+                return _result(forward(value.data, other.data), name, (value, other), rule)
+            return _binary(value, other, self)
+
+        def reflected(value, other):  # `other op value`, where other is not a Value
+            if other.__class__ is float:
+                return _result(forward(other, value.data), name, value, left, other)
+            return _binary(other, value, self)
+
+        return method, reflected
+
 
 def _binary(a, b, op):
     """`a op b` with at least one Value; a plain-number side is the node's parameter ('left' or 'right')."""
@@ -215,17 +220,17 @@ def _binary(a, b, op):
         c = _constant(b)
         if c is None:
             return NotImplemented
-        return _result(op.forward(a.data, c), op.name, (a,), op.right, c)
+        return _result(op.forward(a.data, c), op.name, a, op.right, c)
     c = _constant(a)
     if c is None:
         return NotImplemented
-    return _result(op.forward(c, b.data), op.name, (b,), op.left, c)
+    return _result(op.forward(c, b.data), op.name, b, op.left, c)
 
 
 def _unary(x, forward, op, rule, param=None):
     """Apply an elementary function to a Value (a new node) or to a plain number (a float)."""
     if isinstance(x, Value):
-        return _result(forward(x.data), op, (x,), rule, param)
+        return _result(forward(x.data), op, x, rule, param)
     return forward(as_real(x, f"{op}'s input"))
 
 
@@ -267,6 +272,10 @@ _ADD = _BinaryOp("+", operator.add, _add_grads)
 _SUB = _BinaryOp("-", operator.sub, _sub_grads)
 _MUL = _BinaryOp("*", operator.mul, _mul_grads)
 _DIV = _BinaryOp("/", _divide, _div_grads)
+Value.__add__, Value.__radd__ = _ADD.methods()
+Value.__sub__, Value.__rsub__ = _SUB.methods()
+Value.__mul__, Value.__rmul__ = _MUL.methods()
+Value.__truediv__, Value.__rtruediv__ = _DIV.methods()
 
 
 def _value_power(base, exponent):
@@ -294,7 +303,7 @@ def _power_slope(x, p):
     return p * scalar.power(x, p - 1)  # ±inf, not OverflowError, past the float range (as forward)
 
 
-_POW = _BinaryOp("**", _value_power, _pow_grads)
+_POW = _BinaryOp("**", _value_power, _pow_grads)  # Value ** Value and number ** Value: see Value.__pow__
 
 
 def _power_constant_grads(g, out, x, p):  # ∂xᵖ/∂x = p·xᵖ⁻¹
@@ -313,7 +322,7 @@ def _power_constant(x, p):
     name = _POWER_NAMES.get(p)
     if name is None:
         name = _POWER_NAMES.setdefault(p, f"**{p:g}") if len(_POWER_NAMES) < 256 else f"**{p:g}"
-    return _result(scalar.power(x.data, p), name, (x,), _power_constant_grads, p)
+    return _result(scalar.power(x.data, p), name, x, _power_constant_grads, p)
 
 
 # --- Elementary functions: module functions that take Values or plain numbers, also bound as Value methods.
@@ -463,13 +472,18 @@ def _sum_with_constant_grads(g, out, *xs_and_constant):
 PARAM_NAMES[_sum_with_constant_grads] = "const"
 
 
+def _sum_add_grads(node, g):
+    for parent in node._parents:
+        parent.grad += g
+
+
 def sum(values):
     """Σ values as ONE node with a parent per Value; plain numbers fold into its parameter, params['const']."""
     values = list(values)
     data = 0.0
     for v in values:
         data += v.data if isinstance(v, Value) else as_real(v, "autograd.sum's items")
-    parents = tuple(v for v in values if isinstance(v, Value))
+    parents = _stored_parents(tuple(v for v in values if isinstance(v, Value)))
     if not parents:
         return data
     const = builtins.sum(as_real(v) for v in values if not isinstance(v, Value))
@@ -497,6 +511,35 @@ def _dot_constant_grads(g, out, *args):  # args: the Values, the bias if any, th
 PARAM_NAMES[_dot_constant_grads] = "constants"
 
 
+def _dot_add_grads(node, g):  # _dot_grads in one pass over the parents (ws, xs, then the bias if any)
+    parents = node._parents
+    n = len(parents) // 2
+    for w, x in zip(parents[:n], parents[n:], strict=False):  # stops after the xs: the bias is added below
+        w.grad += g * x.data
+        x.grad += g * w.data
+    if len(parents) % 2:
+        parents[-1].grad += g
+
+
+def _dot_constant_add_grads(node, g):  # _dot_constant_grads in one pass (the Values, then the bias if any)
+    parents, constants = node._parents, node._param
+    for value, c in zip(parents, constants, strict=False):
+        value.grad += g * c
+    if len(parents) > len(constants):
+        parents[-1].grad += g
+
+
+# Backward's float path for the n-ary nodes: rule -> add_grads(node, g), which adds each parent's share of the
+# gradient g straight into its .grad, reading the data the rule would be given. A neuron's node has 2n + 1 parents,
+# and one pass over them costs less than a list of inputs, a list of shares and a pass to add them.
+ADD_GRADS = {
+    _sum_grads: _sum_add_grads,
+    _sum_with_constant_grads: _sum_add_grads,
+    _dot_grads: _dot_add_grads,
+    _dot_constant_grads: _dot_constant_add_grads,
+}
+
+
 def dot(ws, xs, bias=None):
     """Σ wᵢ·xᵢ (+ bias) as ONE node, a neuron's weighted sum: ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ, the other side's data.
 
@@ -520,9 +563,14 @@ def dot(ws, xs, bias=None):
         values, constants = (ws, xs) if not x_values else (xs, ws)
         constants = tuple([c if type(c) is float else as_real(c, "dot's items") for c in constants])
         data = builtins.sum(map(operator.mul, map(_data, values), constants)) + offset
-        return _result(data, "dot", (*values, *biased), _dot_constant_grads, constants)
+        return _result(data, "dot", _stored_parents((*values, *biased)), _dot_constant_grads, constants)
     # Empty, or numbers and Values mixed on one side (no single parameter can hold them): elementary ops.
     return sum([w * x for w, x in zip(ws, xs, strict=True)] + list(biased))
+
+
+def _stored_parents(parents):
+    """An n-ary op's parents as a node stores them: a lone parent by itself, not in a 1-tuple."""
+    return parents[0] if len(parents) == 1 else parents
 
 
 def _count_values(items):
