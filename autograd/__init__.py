@@ -6,12 +6,12 @@
 from .backward import gradients, topological_order
 from .check import GradcheckError, gradcheck
 from .functional import grad, hessian, jacobian, value_and_grad, vjp
+from .fused import dot, linear, sum
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
 from .value import (
     Value,
     abs,
     cos,
-    dot,
     elu,
     exp,
     leaky_relu,
@@ -22,7 +22,6 @@ from .value import (
     sin,
     softplus,
     sqrt,
-    sum,
     tanh,
 )
 from .viz import GraphvizNotFoundError, draw, to_dot
@@ -46,6 +45,7 @@ __all__ = [
     "is_grad_enabled",
     "jacobian",
     "leaky_relu",
+    "linear",
     "log",
     "neg",
     "no_grad",

@@ -4,8 +4,9 @@ import math
 import operator
 from contextlib import nullcontext
 
+from .fused import ADD_GRADS
 from .modes import enable_grad, get_mode
-from .value import ADD_GRADS, Value, describe, shares
+from .value import Value, describe, shares
 
 _data = operator.attrgetter("data")
 

@@ -107,6 +107,16 @@ class detect_anomaly(_Switch):
     _field, _value = "anomaly", True
 
 
+def current_scope():
+    """The scope path that nodes built here are tagged with ('' outside every scope)."""
+    return get_mode().scope
+
+
+def scope_path(outer, name):
+    """The path of scope `name` opened inside the path `outer`: 'outer/name', or 'name' at the top."""
+    return f"{outer}/{name}" if outer else name
+
+
 def is_grad_enabled():
     """True when ops record their parents (the default), False inside `no_grad`."""
     return get_mode().grad_enabled
@@ -129,8 +139,7 @@ class scope:
     def __enter__(self):
         # nn enters one per neuron per forward, thousands a training step: so the Mode is built directly.
         grad_enabled, anomaly, outer = current.get() or DEFAULT
-        path = f"{outer}/{self.name}" if outer else self.name
-        current.set(_new_tuple(Mode, (grad_enabled, anomaly, path)))
+        current.set(_new_tuple(Mode, (grad_enabled, anomaly, scope_path(outer, self.name))))
         return self
 
     def __exit__(self, *exc_info):

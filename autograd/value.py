@@ -11,7 +11,6 @@ for the cycle collector to scan.
 """
 
 import builtins
-import itertools
 import math
 import operator
 
@@ -404,6 +403,8 @@ def _relu_grads(g, out, x):  # 1 for x > 0, else 0 (0 at the kink, as PyTorch)
 
 def relu(x):
     """max(0, x); relu'(0) = 0."""
+    if isinstance(x, Value):  # inline: a network applies relu to nearly every neuron
+        return _result(x.data if x.data > 0 else 0.0, "relu", x, _relu_grads)
     return _unary(x, _relu, "relu", _relu_grads)
 
 
@@ -459,126 +460,6 @@ def _cos_grads(g, out, x):
 def cos(x):
     """cos x; ∂/∂x = −sin x."""
     return _unary(x, scalar.cos, "cos", _cos_grads)
-
-
-def _sum_grads(g, out, *xs):  # ∂(Σxᵢ)/∂xᵢ = 1
-    return (g,) * len(xs)
-
-
-def _sum_with_constant_grads(g, out, *xs_and_constant):
-    return (g,) * (len(xs_and_constant) - 1)
-
-
-PARAM_NAMES[_sum_with_constant_grads] = "const"
-
-
-def _sum_add_grads(node, g):
-    for parent in node._parents:
-        parent.grad += g
-
-
-def sum(values):
-    """Σ values as ONE node with a parent per Value; plain numbers fold into its parameter, params['const']."""
-    values = list(values)
-    data = 0.0
-    for v in values:
-        data += v.data if isinstance(v, Value) else as_real(v, "autograd.sum's items")
-    parents = _stored_parents(tuple(v for v in values if isinstance(v, Value)))
-    if not parents:
-        return data
-    const = builtins.sum(as_real(v) for v in values if not isinstance(v, Value))
-    if const:
-        return _result(data, "sum", parents, _sum_with_constant_grads, const)
-    return _result(data, "sum", parents, _sum_grads)
-
-
-def _dot_grads(g, out, *args):  # args: ws, xs, then the bias if any. ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂bias = 1
-    n = len(args) // 2
-    shares = [g * x for x in args[n : 2 * n]] + [g * w for w in args[:n]]
-    if len(args) % 2:
-        shares.append(g)
-    return shares
-
-
-def _dot_constant_grads(g, out, *args):  # args: the Values, the bias if any, then the constants. ∂/∂vᵢ = cᵢ
-    constants = args[-1]
-    shares = [g * c for c in constants]
-    if len(args) - 1 > len(constants):
-        shares.append(g)
-    return shares
-
-
-PARAM_NAMES[_dot_constant_grads] = "constants"
-
-
-def _dot_add_grads(node, g):  # _dot_grads in one pass over the parents (ws, xs, then the bias if any)
-    parents = node._parents
-    n = len(parents) // 2
-    for w, x in zip(parents[:n], parents[n:], strict=False):  # stops after the xs: the bias is added below
-        w.grad += g * x.data
-        x.grad += g * w.data
-    if len(parents) % 2:
-        parents[-1].grad += g
-
-
-def _dot_constant_add_grads(node, g):  # _dot_constant_grads in one pass (the Values, then the bias if any)
-    parents, constants = node._parents, node._param
-    for value, c in zip(parents, constants, strict=False):
-        value.grad += g * c
-    if len(parents) > len(constants):
-        parents[-1].grad += g
-
-
-# Backward's float path for the n-ary nodes: rule -> add_grads(node, g), which adds each parent's share of the
-# gradient g straight into its .grad, reading the data the rule would be given. A neuron's node has 2n + 1 parents,
-# and one pass over them costs less than a list of inputs, a list of shares and a pass to add them.
-ADD_GRADS = {
-    _sum_grads: _sum_add_grads,
-    _sum_with_constant_grads: _sum_add_grads,
-    _dot_grads: _dot_add_grads,
-    _dot_constant_grads: _dot_constant_add_grads,
-}
-
-
-def dot(ws, xs, bias=None):
-    """Σ wᵢ·xᵢ (+ bias) as ONE node, a neuron's weighted sum: ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ, the other side's data.
-
-    When one side is all plain numbers (a network's inputs) it is the node's parameter, params['constants'], and
-    only the other side are parents; when both are Values the parents are ws then xs. A Value bias is the last
-    parent.
-    """
-    ws = ws if type(ws) is list else list(ws)
-    xs = xs if type(xs) is list else list(xs)
-    if len(ws) != len(xs):
-        raise ValueError(f"dot: the two sides have different lengths, {len(ws)} and {len(xs)}")
-    if bias is not None and not isinstance(bias, Value):
-        return dot(ws, xs) + bias
-    w_values, x_values = _count_values(ws), _count_values(xs)
-    biased = () if bias is None else (bias,)
-    offset = 0.0 if bias is None else bias.data
-    if ws and w_values == x_values == len(ws):
-        data = builtins.sum(map(operator.mul, map(_data, ws), map(_data, xs))) + offset
-        return _result(data, "dot", (*ws, *xs, *biased), _dot_grads)
-    if ws and (not x_values or not w_values) and max(w_values, x_values) == len(ws):
-        values, constants = (ws, xs) if not x_values else (xs, ws)
-        constants = tuple([c if type(c) is float else as_real(c, "dot's items") for c in constants])
-        data = builtins.sum(map(operator.mul, map(_data, values), constants)) + offset
-        return _result(data, "dot", _stored_parents((*values, *biased)), _dot_constant_grads, constants)
-    # Empty, or numbers and Values mixed on one side (no single parameter can hold them): elementary ops.
-    return sum([w * x for w, x in zip(ws, xs, strict=True)] + list(biased))
-
-
-def _stored_parents(parents):
-    """An n-ary op's parents as a node stores them: a lone parent by itself, not in a 1-tuple."""
-    return parents[0] if len(parents) == 1 else parents
-
-
-def _count_values(items):
-    return builtins.sum(map(isinstance, items, _ALWAYS_VALUE))
-
-
-_ALWAYS_VALUE = itertools.repeat(Value)  # an endless iterator, so map(isinstance, items, ...) runs in C
-_data = operator.attrgetter("data")
 
 
 for _function in (exp, log, sqrt, tanh, sigmoid, relu, leaky_relu, elu, softplus, sin, cos):

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 import autograd
 from autograd import Value
+from autograd.modes import current_scope, scope_path
 
 generator = random.Random()  # every init draws from this; `manual_seed` makes it repeatable
 
@@ -154,8 +155,7 @@ class Neuron(Module):
 
     def forward(self, x):
         x = _inputs(x)
-        if len(x) != len(self.w):
-            raise ValueError(f"Neuron has {len(self.w)} inputs, got {len(x)}")
+        _check_input_count(x, len(self.w))
         if self.fused:
             total = autograd.dot(self.w, x, self.b)
         else:
@@ -165,24 +165,48 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """`nout` neurons reading the same inputs; returns a list, or one Value when `nout` is 1 (as micrograd)."""
+    """`nout` neurons reading the same inputs; returns a list, or one Value when `nout` is 1 (as micrograd).
+
+    Fused (the default), the layer computes its neurons' weighted sums together with `autograd.linear`, which reads
+    the inputs once for all of them, and then applies each neuron's activation; it does not call the neurons'
+    `forward`. Either way each neuron's nodes carry the scope 'neurons.j' inside the layer's.
+    """
 
     def __init__(self, nin, nout, activation="relu", init="uniform", bias=True, nonlin=None, fused=True):
         _check_size(nout, "Layer's nout")
         activation = _activation(activation, nonlin)
         self.neurons = [Neuron(nin, activation, init, bias, fan_out=nout, fused=fused) for _ in range(nout)]
         self._scopes = tuple(autograd.scope(f"neurons.{j}") for j in range(nout))  # made once: scopes are reusable
+        self._scope_paths = {}  # the layer's scope path -> each neuron's: the fused forward tags nodes directly
         self.config = {
             "nin": nin, "nout": nout, "activation": activation, "init": init, "bias": bias, "fused": bool(fused)
         }
 
     def forward(self, x):
         x = _inputs(x)
-        out = []
-        for scope, neuron in zip(self._scopes, self.neurons, strict=True):
-            with scope:
-                out.append(neuron(x))
+        if not self.config["fused"]:
+            out = []
+            for scope, neuron in zip(self._scopes, self.neurons, strict=True):
+                with scope:
+                    out.append(neuron(x))
+            return out[0] if len(out) == 1 else out
+        neurons = self.neurons
+        _check_input_count(x, self.config["nin"])
+        sums = autograd.linear([n.w for n in neurons], x, [n.b for n in neurons])
+        out = [ACTIVATIONS[n.activation](total) for n, total in zip(neurons, sums, strict=True)]
+        # What entering each neuron's scope would tag them with, without the cost of thousands of enters per step.
+        for path, total, activated in zip(self._neuron_scope_paths(), sums, out, strict=True):
+            total.scope = activated.scope = path
         return out[0] if len(out) == 1 else out
+
+    def _neuron_scope_paths(self):
+        outer = current_scope()
+        paths = self._scope_paths.get(outer)
+        if paths is None:
+            paths = tuple(scope_path(outer, scope.name) for scope in self._scopes)
+            if len(self._scope_paths) < 64:  # a layer is seldom used in more than one or two places
+                self._scope_paths[outer] = paths
+        return paths
 
 
 class MLP(Module):
@@ -204,12 +228,13 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, init, bias, fused=fused)
             for i in range(len(nouts))
         ]
+        self._scopes = tuple(autograd.scope(f"layers.{i}") for i in range(len(nouts)))
         self.config = {"nin": nin, "nouts": nouts, "activation": activation,
                        "output_activation": output_activation, "init": init, "bias": bias, "fused": bool(fused)}
 
     def forward(self, x):
-        for i, layer in enumerate(self.layers):
-            with autograd.scope(f"layers.{i}"):
+        for scope, layer in zip(self._scopes, self.layers, strict=True):
+            with scope:
                 x = layer(x)
         return x
 
@@ -225,6 +250,11 @@ def _activation(name, nonlin):
 def _check_size(n, what):
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"{what} must be a positive int, got {n!r}")
+
+
+def _check_input_count(x, nin):
+    if len(x) != nin:
+        raise ValueError(f"Neuron has {nin} inputs, got {len(x)}")
 
 
 def _inputs(x):

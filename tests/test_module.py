@@ -390,6 +390,21 @@ def test_each_forward_runs_in_a_scope_named_like_its_parameters(fused, weighted_
     assert Neuron(2)([1.0, 2.0]).scope == ""
 
 
+@pytest.mark.parametrize("bias", [True, False])
+def test_a_fused_layer_builds_what_each_neuron_would_with_the_neuron_scopes_inside_any_outer_scope(bias):
+    layer = Layer(3, 4, activation="tanh", bias=bias)
+    x = [Value(0.5), Value(-1.0), Value(2.0)]
+    with autograd.scope("outer"):
+        out = layer(x)
+        again = layer(x)  # the scope paths are remembered per outer path
+    for j, (neuron, node, node_again) in enumerate(zip(layer.neurons, out, again, strict=True)):
+        alone = neuron(x)
+        assert (node.op, node.data, node.parents[0].op) == (alone.op, alone.data, "dot")
+        assert node.parents[0].parents == alone.parents[0].parents
+        assert node.scope == node.parents[0].scope == node_again.scope == f"outer/neurons.{j}"
+    assert layer(x)[0].scope == "neurons.0"
+
+
 def test_repr_shows_the_constructor_arguments():
     assert repr(MLP(2, [16, 16, 1])) == (
         "MLP(nin=2, nouts=[16, 16, 1], activation='relu', output_activation='linear', init='uniform', bias=True, "

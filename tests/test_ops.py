@@ -509,3 +509,58 @@ def test_dot_with_mixed_sides_or_no_items_falls_back_to_elementary_ops():
     assert autograd.dot([], []) == 0.0
     with pytest.raises(ValueError, match="different lengths"):
         autograd.dot([x], [1.0, 2.0])
+
+
+# --- linear: a layer's dots, the inputs read once
+
+
+LIN_W = [[0.5, -1.25, 2.0], [-0.75, 0.0, 1.5]]
+LIN_B = [0.25, -2.0]
+
+
+@pytest.mark.parametrize("inputs", ["values", "numbers"])
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_linear_matches_torch(torch, inputs, with_bias):
+    tw = torch.tensor(LIN_W, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(LIN_B, dtype=torch.float64, requires_grad=True)
+    tx = torch.tensor(DOT_X, dtype=torch.float64, requires_grad=True)
+    expected = torch.nn.functional.linear(tx, tw, tb if with_bias else None)
+    (expected * torch.tensor([1.0, -3.0], dtype=torch.float64)).sum().backward()
+    rows = [[Value(w) for w in row] for row in LIN_W]
+    biases = [Value(b) for b in LIN_B] if with_bias else None
+    xs = [Value(x) for x in DOT_X] if inputs == "values" else DOT_X
+    out = autograd.linear(rows, xs, biases)
+    assert [o.op for o in out] == ["dot", "dot"]
+    assert [o.data for o in out] == pytest.approx(expected.tolist(), rel=1e-15)
+    (out[0] - 3.0 * out[1]).backward()
+    assert [w.grad for row in rows for w in row] == pytest.approx(tw.grad.flatten().tolist(), rel=1e-15)
+    if with_bias:
+        assert [b.grad for b in biases] == pytest.approx(tb.grad.tolist(), rel=1e-15)
+    if inputs == "values":
+        assert [x.grad for x in xs] == pytest.approx(tx.grad.tolist(), rel=1e-15)
+
+
+@pytest.mark.parametrize("xs", [[Value(1.0), Value(2.0)], [1, 2.5], [1.0, Value(2.0)]])
+def test_linear_builds_the_nodes_dot_builds(xs):
+    rows = [[Value(0.5), Value(-2.0)], [Value(3.0), 1.5]]  # the second row mixes numbers in: elementary ops
+    biases = [Value(0.25), 4.0]  # a plain-number bias is added after the node
+    for row, bias, node in zip(rows, biases, autograd.linear(rows, xs, biases), strict=True):
+        alone = autograd.dot(row, xs, bias)
+        assert (node.op, node.data, node.params) == (alone.op, alone.data, alone.params)
+        assert [(p.op, p.data) for p in node.parents] == [(p.op, p.data) for p in alone.parents]
+    assert autograd.linear([[], []], []) == [0.0, 0.0]
+
+
+def test_linear_names_a_row_or_bias_count_that_does_not_fit():
+    x = [Value(1.0), Value(2.0)]
+    with pytest.raises(ValueError, match="linear: row 1 has 3 weights but there are 2 inputs"):
+        autograd.linear([[Value(1.0), Value(1.0)], [Value(1.0)] * 3], x)
+    with pytest.raises(ValueError, match="linear: 1 rows of weights but 2 biases"):
+        autograd.linear([[Value(1.0), Value(1.0)]], x, [Value(0.0), Value(0.0)])
+
+
+def test_a_lone_parent_is_held_without_a_tuple_but_parents_is_always_a_tuple():
+    x = Value(2.0)
+    for node in (x * 3.0, 3.0 - x, x.relu(), x**2, autograd.sum([x, 1.0]), autograd.dot([x], [2.0])):
+        assert node.parents == (x,) and node._parents is x
+    assert (x * x).parents == (x, x) and x.parents == ()
