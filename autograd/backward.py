@@ -32,29 +32,40 @@ def inner_order(roots):
     """The nodes with parents reachable from `roots`, each after its parents: all that backward walks.
 
     Depth first with an explicit stack instead of recursion, so a chain of a million ops needs no raised
-    recursion limit. A node is pushed back under a None when it is opened, and placed when that None comes off:
-    the stack holds only nodes and None, so a deep graph allocates nothing per node for the collector to chase.
-    Leaves, a network's weights and inputs, are never pushed at all.
+    recursion limit. Opening a node also opens the chain of one-parent nodes above it; when the chain ends at a
+    leaf or a placed node it is placed at once, deepest first, and otherwise a marker goes on top of it (None for
+    a single node, else the chain's start index) to place it once the parents pushed above are placed. The stack
+    holds only nodes and markers, so a deep graph allocates nothing per node for the collector to chase. Leaves,
+    a network's weights and inputs, are never pushed at all.
     """
     roots = [roots] if isinstance(roots, Value) else list(roots)
     order, visited, stack = [], set(), [root for root in reversed(roots) if root._parents]
-    place, visit, push, pop = order.append, visited.add, stack.append, stack.pop
+    place, place_all, visit, push, pop = order.append, order.extend, visited.add, stack.append, stack.pop
     while stack:
         node = pop()
-        if node is None:
+        if node is None:  # the node under it has all its parents placed
             place(pop())
+        elif node.__class__ is int:  # the same for a chain of nodes, stack[node:], the last opened deepest
+            place_all(reversed(stack[node:]))
+            del stack[node:]
         elif node not in visited:
+            # Open the node and the chain of one-parent nodes above it (one parent is held directly, not in a tuple).
+            start = len(stack)
             visit(node)
             push(node)
-            push(None)
             parents = node._parents
-            if parents.__class__ is not tuple:  # one parent, held directly
-                if parents._parents and parents not in visited:
-                    push(parents)
-            else:
-                for parent in reversed(parents):  # so the first parent is ordered first
-                    if parent._parents and parent not in visited:
-                        push(parent)
+            while parents.__class__ is not tuple and parents._parents and parents not in visited:
+                visit(parents)
+                push(parents)
+                parents = parents._parents
+            if parents.__class__ is not tuple:  # the chain ends at a leaf or a placed node
+                place_all(reversed(stack[start:]))
+                del stack[start:]
+                continue
+            push(None if len(stack) == start + 1 else start)
+            for parent in reversed(parents):  # so the first parent is ordered first
+                if parent._parents and parent not in visited:
+                    push(parent)
     return order
 
 

@@ -200,3 +200,66 @@ def test_shared_subexpression_contributions_add_up(x, y, copies):
     s = x * y + math.sin(x)
     assert vx.grad == pytest.approx(2 * copies * s * (y + math.cos(x)), rel=1e-12, abs=1e-12)
     assert vy.grad == pytest.approx(2 * copies * s * x, rel=1e-12, abs=1e-12)
+
+
+# --- the order backward walks: random DAGs with chains of one-parent nodes, fan-out, n-ary nodes and many roots
+
+
+@st.composite
+def graph_shapes(draw):
+    """A straight-line program of node shapes: ('unary', i), ('binary', i, j) or ('nary', [i, …]) over earlier
+    nodes (0 and 1 are leaves), and which nodes are the roots."""
+    steps = []
+    for k in range(draw(st.integers(1, 40))):
+        earlier = st.integers(0, k + 1)
+        kind = draw(st.sampled_from(["unary", "unary", "unary", "binary", "nary"]))
+        if kind == "unary":
+            steps.append((kind, draw(earlier)))
+        elif kind == "binary":
+            steps.append((kind, draw(earlier), draw(earlier)))
+        else:
+            steps.append((kind, draw(st.lists(earlier, min_size=1, max_size=5))))
+    roots = draw(st.lists(st.integers(0, len(steps) + 1), min_size=1, max_size=3))
+    return steps, roots
+
+
+def _build(shape):
+    steps, roots = shape
+    nodes = [Value(1.5, "a"), Value(-0.5, "b")]
+    for step in steps:
+        if step[0] == "unary":
+            nodes.append(nodes[step[1]] * 0.5)
+        elif step[0] == "binary":
+            nodes.append(nodes[step[1]] * nodes[step[2]])
+        else:
+            nodes.append(autograd.sum(nodes[i] for i in step[1]))
+    return [nodes[i] for i in roots]
+
+
+def _reachable(roots):
+    seen, stack = set(), list(roots)
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            stack.extend(node.parents)
+    return seen
+
+
+@settings(max_examples=300, deadline=None)
+@given(graph_shapes())
+def test_orders_hold_every_reachable_node_once_after_its_parents(shape):
+    roots = _build(shape)
+    reachable = _reachable(roots)
+    for order, expected in (
+        (autograd.topological_order(roots), reachable),
+        (autograd.backward.inner_order(roots), {n for n in reachable if n.parents}),
+    ):
+        assert len(order) == len(set(order)) and set(order) == expected
+        position = {node: i for i, node in enumerate(order)}
+        assert all(position[p] < position[n] for n in order for p in n.parents if p in position)
+    # Backward over this order gives what the dict of gradients gives.
+    root = autograd.sum(roots)
+    expected_grads = autograd.gradients(root)
+    root.backward()
+    assert all(node.grad == pytest.approx(g, rel=1e-12) for node, g in expected_grads.items())
