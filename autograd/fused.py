@@ -9,21 +9,20 @@ import itertools
 import operator
 
 from .scalar import as_real
-from .value import PARAM_NAMES, Value, _result
+from .value import Value, _result, define_op
 
 _data = operator.attrgetter("data")
 _ALWAYS_VALUE = itertools.repeat(Value)  # an endless iterator, so map(isinstance, items, ...) runs in C
 
 
+@define_op("sum")
 def _sum_grads(g, out, *xs):  # ∂(Σxᵢ)/∂xᵢ = 1
     return (g,) * len(xs)
 
 
+@define_op("sum", "const")
 def _sum_with_constant_grads(g, out, *xs_and_constant):
     return (g,) * (len(xs_and_constant) - 1)
-
-
-PARAM_NAMES[_sum_with_constant_grads] = "const"
 
 
 def _sum_add_grads(node, g):
@@ -43,10 +42,11 @@ def sum(values):
         return data
     const = builtins.sum(as_real(v) for v in values if not isinstance(v, Value))
     if const:
-        return _result(data, "sum", parents, _sum_with_constant_grads, const)
-    return _result(data, "sum", parents, _sum_grads)
+        return _result(data, parents, _sum_with_constant_grads, const)
+    return _result(data, parents, _sum_grads)
 
 
+@define_op("dot")
 def _dot_grads(g, out, *args):  # args: ws, xs, then the bias if any. ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂bias = 1
     n = len(args) // 2
     shares = [g * x for x in args[n : 2 * n]] + [g * w for w in args[:n]]
@@ -55,15 +55,13 @@ def _dot_grads(g, out, *args):  # args: ws, xs, then the bias if any. ∂/∂w�
     return shares
 
 
+@define_op("dot", "constants")
 def _dot_constant_grads(g, out, *args):  # args: the Values, the bias if any, then the constants. ∂/∂vᵢ = cᵢ
     constants = args[-1]
     shares = [g * c for c in constants]
     if len(args) - 1 > len(constants):
         shares.append(g)
     return shares
-
-
-PARAM_NAMES[_dot_constant_grads] = "constants"
 
 
 def _dot_add_grads(node, g):  # _dot_grads in one pass over the parents (ws, xs, then the bias if any)
@@ -158,7 +156,7 @@ class _Inputs:
             else:
                 total += bias.data
                 parents = (*row, *values, bias)
-            out.append(_result(total, "dot", parents if len(parents) > 1 else parents[0], rule, param))
+            out.append(_result(total, parents if len(parents) > 1 else parents[0], rule, param))
         return out
 
     def _unfused_dot(self, row, bias):

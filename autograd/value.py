@@ -1,13 +1,16 @@
 """`Value`: a scalar that remembers how it was made, and each op's forward beside its local derivative.
 
-Every op builds its output with `_result(data, op, parents, rule, param)`. The rule, a module-level function
-beside the op, maps the output's gradient to each parent's share, g·∂out/∂input: `rule(g, out, *inputs)`, plus
-the op's parameter (an exponent, alpha, a plain-number operand) as a last argument when it has one. It is written
-once and works on plain floats (ordinary backward) and on Values (`create_graph=True`, higher derivatives), because
-every function it uses accepts both. No node refers to a function that refers back to it, so graphs hold no
-reference cycles, and no node carries a closure of its own: a node is a Value and its parents, held directly
-when there is one (most ops) and as a tuple when there are more, so a chain of unary ops is one object per node
-for the cycle collector to scan.
+Every op builds its output with `_result(data, parents, rule, param)`. The rule, a module-level function beside
+the op and named by `define_op`, maps the output's gradient to each parent's share, g·∂out/∂input:
+`rule(g, out, *inputs)`, plus the op's parameter (an exponent, alpha, a plain-number operand) as a last argument
+when it has one. It is written once and works on plain floats (ordinary backward) and on Values
+(`create_graph=True`, higher derivatives), because every function it uses accepts both. No node refers to a
+function that refers back to it, so graphs hold no reference cycles, and no node carries a closure of its own.
+
+A node stores only what backward needs: data, grad, parents (held directly when there is one, as most ops have,
+and as a tuple when there are more), rule and parameter. Its op name comes from the rule; a label or scope is
+stored only when there is one. So a chain of ops is one small object per node, and the cycle collector, which
+scans every node of a growing graph, has the least to read.
 """
 
 import builtins
@@ -24,7 +27,7 @@ _new = object.__new__
 class Value:
     """A scalar node: `data`, `grad`, `label`, `op` ('' for a leaf), `parents`, op `params` and `scope`."""
 
-    __slots__ = ("data", "grad", "label", "op", "_parents", "scope", "_param", "_rule", "__weakref__")
+    __slots__ = ("data", "grad", "_parents", "_param", "_rule", "_label", "_scope", "__weakref__")
     # numpy scalars and arrays hand `np.float64(2) * v` to our reflected operators instead of wrapping v.
     __array_ufunc__ = None
 
@@ -33,17 +36,43 @@ class Value:
             if isinstance(data, Value):
                 raise TypeError("Value data must be a number, got a Value: use v.detach() for a new leaf or v.data")
             data = as_real(data)
-        if type(label) is not str and not isinstance(label, str):
-            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         self.data = data
         self.grad = 0.0
-        self.label = label
-        self.op = ""
         self._parents = ()
-        mode = current_mode.get()
-        self.scope = "" if mode is None else mode[2]
         self._param = None
         self._rule = None
+        if label != "":
+            self.label = label
+        mode = current_mode.get()
+        if mode is not None and mode[2]:
+            self._scope = mode[2]
+
+    @property
+    def label(self):
+        """A name for drawings and repr ('' if none)."""
+        return getattr(self, "_label", "")
+
+    @label.setter
+    def label(self, label):
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        self._label = label
+
+    @property
+    def scope(self):
+        """The path of the `autograd.scope`s the node was built in, 'outer/inner' ('' if none)."""
+        return getattr(self, "_scope", "")
+
+    @scope.setter
+    def scope(self, path):
+        if not isinstance(path, str):
+            raise TypeError(f"Value scope must be a str, got {type(path).__name__}")
+        self._scope = path
+
+    @property
+    def op(self):
+        """The op that made this node: '+', '*', 'relu', '**2', 'dot', … ('' for a leaf)."""
+        return op_name(self._rule, self._param)
 
     @property
     def parents(self):
@@ -57,7 +86,7 @@ class Value:
         {'left': 3.0} for 3 - x — or None."""
         if self._param is None:
             return None
-        return {op_param_name(self._rule): self._param}
+        return {_OPS[self._rule][1]: self._param}
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
@@ -122,29 +151,31 @@ class Value:
         return abs(self)
 
 
-def _result(data, op, parents, rule, param=None):
+def _result(data, parents, rule, param=None):
     """The output node of an op: records parents (one Value, or a tuple of two or more), rule and parameter
     (under `no_grad`, a plain leaf)."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
-    out.label = ""
     mode = current_mode.get()
     if mode is None:  # the usual case: every mode at its default
-        out.op, out._parents, out.scope, out._param, out._rule = op, parents, "", param, rule
+        out._parents, out._param, out._rule = parents, param, rule
         return out
     if mode[0] and not mode[1]:  # recording, no anomaly checks, inside a scope: every node nn builds
-        out.op, out._parents, out.scope, out._param, out._rule = op, parents, mode[2], param, rule
+        out._parents, out._param, out._rule, out._scope = parents, param, rule, mode[2]
         return out
-    out.scope = mode.scope
+    if mode.scope:
+        out._scope = mode.scope
     if mode.grad_enabled:
-        out.op, out._parents, out._param, out._rule = op, parents, param, rule
+        out._parents, out._param, out._rule = parents, param, rule
     else:
-        out.op, out._parents, out._param, out._rule = "", (), None, None
+        out._parents, out._param, out._rule = (), None, None
     if mode.anomaly and not math.isfinite(data):
-        constant = f" and {op_param_name(rule)}={param!r}" if param is not None else ""
+        constant = f" and {_OPS[rule][1]}={param!r}" if param is not None else ""
         inputs = describe(parents if parents.__class__ is tuple else (parents,))
-        raise FloatingPointError(f"detect_anomaly: forward of {op!r} produced {data} from {inputs}{constant}")
+        raise FloatingPointError(
+            f"detect_anomaly: forward of {op_name(rule, param)!r} produced {data} from {inputs}{constant}"
+        )
     return out
 
 
@@ -176,10 +207,31 @@ def _compare_operand(x):
     return as_real(x, "a Value can only be compared with a Value or a number; the other side")
 
 
-class _BinaryOp:
-    """A binary op's name, float forward and rule, and the rules for a plain-number right or left operand."""
+# rule -> (the op's name, or a function of its parameter giving it; the parameter's name in Value.params)
+_OPS = {None: ("", None)}
 
-    def __init__(self, name, forward, rule):
+
+def define_op(name, param_name="param"):
+    """Decorator: name the op whose local-derivative rule it decorates, for `Value.op` and `Value.params`."""
+
+    def define(rule):
+        _OPS[rule] = (name, param_name)
+        return rule
+
+    return define
+
+
+def op_name(rule, param=None):
+    """The name of the op with this rule (and parameter): '*', 'relu', '**2'; '' for a leaf (no rule)."""
+    name = _OPS[rule][0]
+    return name if name.__class__ is str else name(param)
+
+
+class _BinaryOp:
+    """A binary op's name, float forward and rule, and the rules for a plain-number right or left operand
+    (`rule(g, out, x, c)` with the Value x and the number c; by default the two-Value rule's share for x)."""
+
+    def __init__(self, name, forward, rule, right=None, left=None):
         self.name, self.forward, self.rule = name, forward, rule
 
         def right_constant_rule(g, out, x, c):
@@ -188,24 +240,26 @@ class _BinaryOp:
         def left_constant_rule(g, out, x, c):
             return (rule(g, out, c, x)[1],)
 
-        self.right, self.left = right_constant_rule, left_constant_rule
-        PARAM_NAMES[right_constant_rule], PARAM_NAMES[left_constant_rule] = "right", "left"
+        # Written out for the arithmetic ops: a chain like y * 1.01 + 0.5 spends half its backward in these.
+        self.right = define_op(name, "right")(right or right_constant_rule)
+        self.left = define_op(name, "left")(left or left_constant_rule)
+        define_op(name)(rule)
 
     def methods(self):
         """Value's `__op__` and `__rop__`: a float or Value other side goes straight to `_result` (the hot path of
         every chain of ops), anything else through `_binary`."""
-        forward, name, rule, right, left = self.forward, self.name, self.rule, self.right, self.left
+        forward, rule, right, left = self.forward, self.rule, self.right, self.left
 
         def method(value, other):
             if other.__class__ is float:
-                return _result(forward(value.data, other), name, value, right, other)
+                return _result(forward(value.data, other), value, right, other)
             if isinstance(other, Value):
-                return _result(forward(value.data, other.data), name, (value, other), rule)
+                return _result(forward(value.data, other.data), (value, other), rule)
             return _binary(value, other, self)
 
         def reflected(value, other):  # `other op value`, where other is not a Value
             if other.__class__ is float:
-                return _result(forward(other, value.data), name, value, left, other)
+                return _result(forward(other, value.data), value, left, other)
             return _binary(other, value, self)
 
         return method, reflected
@@ -215,31 +269,22 @@ def _binary(a, b, op):
     """`a op b` with at least one Value; a plain-number side is the node's parameter ('left' or 'right')."""
     if isinstance(a, Value):
         if isinstance(b, Value):
-            return _result(op.forward(a.data, b.data), op.name, (a, b), op.rule)
+            return _result(op.forward(a.data, b.data), (a, b), op.rule)
         c = _constant(b)
         if c is None:
             return NotImplemented
-        return _result(op.forward(a.data, c), op.name, a, op.right, c)
+        return _result(op.forward(a.data, c), a, op.right, c)
     c = _constant(a)
     if c is None:
         return NotImplemented
-    return _result(op.forward(c, b.data), op.name, b, op.left, c)
+    return _result(op.forward(c, b.data), b, op.left, c)
 
 
-def _unary(x, forward, op, rule, param=None):
+def _unary(x, forward, rule, param=None):
     """Apply an elementary function to a Value (a new node) or to a plain number (a float)."""
     if isinstance(x, Value):
-        return _result(forward(x.data), op, x, rule, param)
-    return forward(as_real(x, f"{op}'s input"))
-
-
-# The name under which `Value.params` shows each rule's parameter.
-PARAM_NAMES = {}
-
-
-def op_param_name(rule):
-    """The name of the parameter a rule takes ('exponent', 'alpha', 'right', …)."""
-    return PARAM_NAMES.get(rule, "param")
+        return _result(forward(x.data), x, rule, param)
+    return forward(as_real(x, f"{op_name(rule, param)}'s input"))
 
 
 # --- Arithmetic. Each rule: (g, out, a, b) -> (g·∂out/∂a, g·∂out/∂b).
@@ -267,10 +312,15 @@ def _div_grads(g, out, a, b):  # ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b² =
     return g / b, -g * out / b
 
 
-_ADD = _BinaryOp("+", operator.add, _add_grads)
-_SUB = _BinaryOp("-", operator.sub, _sub_grads)
-_MUL = _BinaryOp("*", operator.mul, _mul_grads)
-_DIV = _BinaryOp("/", _divide, _div_grads)
+# The constant-operand rules, (g, out, x, c) -> (g·∂out/∂x,), for x + c, c + x, x - c, c - x, x·c, c·x, x/c, c/x.
+_ADD = _BinaryOp("+", operator.add, _add_grads, right=lambda g, out, x, c: (g,), left=lambda g, out, x, c: (g,))
+_SUB = _BinaryOp("-", operator.sub, _sub_grads, right=lambda g, out, x, c: (g,), left=lambda g, out, x, c: (-g,))
+_MUL = _BinaryOp(
+    "*", operator.mul, _mul_grads, right=lambda g, out, x, c: (g * c,), left=lambda g, out, x, c: (g * c,)
+)
+_DIV = _BinaryOp(
+    "/", _divide, _div_grads, right=lambda g, out, x, c: (g / c,), left=lambda g, out, x, c: (-g * out / x,)
+)
 Value.__add__, Value.__radd__ = _ADD.methods()
 Value.__sub__, Value.__rsub__ = _SUB.methods()
 Value.__mul__, Value.__rmul__ = _MUL.methods()
@@ -305,12 +355,9 @@ def _power_slope(x, p):
 _POW = _BinaryOp("**", _value_power, _pow_grads)  # Value ** Value and number ** Value: see Value.__pow__
 
 
+@define_op(lambda p: f"**{p:g}", "exponent")  # op '**2' for x ** 2
 def _power_constant_grads(g, out, x, p):  # ∂xᵖ/∂x = p·xᵖ⁻¹
     return (g * _power_slope(x, p),)
-
-
-PARAM_NAMES[_power_constant_grads] = "exponent"
-_POWER_NAMES = {}  # exponent -> op name ('**2'), so the common exponents are formatted once
 
 
 def _power_constant(x, p):
@@ -318,58 +365,60 @@ def _power_constant(x, p):
     p = _constant(p)
     if p is None:
         return NotImplemented
-    name = _POWER_NAMES.get(p)
-    if name is None:
-        name = _POWER_NAMES.setdefault(p, f"**{p:g}") if len(_POWER_NAMES) < 256 else f"**{p:g}"
-    return _result(scalar.power(x.data, p), name, x, _power_constant_grads, p)
+    return _result(scalar.power(x.data, p), x, _power_constant_grads, p)
 
 
 # --- Elementary functions: module functions that take Values or plain numbers, also bound as Value methods.
 
 
+@define_op("neg")
 def _neg_grads(g, out, x):  # ∂(−x)/∂x = −1
     return (-g,)
 
 
 def neg(x):
     """−x."""
-    return _unary(x, operator.neg, "neg", _neg_grads)
+    return _unary(x, operator.neg, _neg_grads)
 
 
+@define_op("abs")
 def _abs_grads(g, out, x):  # ∂|x|/∂x = sign(x), 0 at x = 0 as in PyTorch
     return (g * ((x > 0) - (x < 0)),)
 
 
 def abs(x):
     """|x|; the derivative at 0 is 0 (PyTorch's convention)."""
-    return _unary(x, builtins.abs, "abs", _abs_grads)
+    return _unary(x, builtins.abs, _abs_grads)
 
 
+@define_op("exp")
 def _exp_grads(g, out, x):  # ∂eˣ/∂x = eˣ
     return (g * out,)
 
 
 def exp(x):
     """eˣ; inf past x ≈ 709.78."""
-    return _unary(x, scalar.exp, "exp", _exp_grads)
+    return _unary(x, scalar.exp, _exp_grads)
 
 
+@define_op("log")
 def _log_grads(g, out, x):  # ∂ln x/∂x = 1/x
     return (g / x,)
 
 
 def log(x):
     """Natural logarithm ln x, for x > 0."""
-    return _unary(x, scalar.log, "log", _log_grads)
+    return _unary(x, scalar.log, _log_grads)
 
 
+@define_op("sqrt")
 def _sqrt_grads(g, out, x):  # ∂√x/∂x = 1/(2√x), inf at 0
     return (g * 0.5 * _reciprocal(out),)
 
 
 def sqrt(x):
     """√x, for x >= 0."""
-    return _unary(x, scalar.sqrt, "sqrt", _sqrt_grads)
+    return _unary(x, scalar.sqrt, _sqrt_grads)
 
 
 def _reciprocal(x):
@@ -379,24 +428,27 @@ def _reciprocal(x):
     return 1 / x
 
 
+@define_op("tanh")
 def _tanh_grads(g, out, x):  # ∂tanh x/∂x = 1 − tanh²x
     return (g * (1 - out * out),)
 
 
 def tanh(x):
     """tanh x = (e²ˣ − 1)/(e²ˣ + 1)."""
-    return _unary(x, math.tanh, "tanh", _tanh_grads)
+    return _unary(x, math.tanh, _tanh_grads)
 
 
+@define_op("sigmoid")
 def _sigmoid_grads(g, out, x):  # σ'(x) = σ(x)(1 − σ(x))
     return (g * out * (1 - out),)
 
 
 def sigmoid(x):
     """σ(x) = 1/(1 + e⁻ˣ), stable for any x."""
-    return _unary(x, scalar.sigmoid, "sigmoid", _sigmoid_grads)
+    return _unary(x, scalar.sigmoid, _sigmoid_grads)
 
 
+@define_op("relu")
 def _relu_grads(g, out, x):  # 1 for x > 0, else 0 (0 at the kink, as PyTorch)
     return (g * (x > 0),)
 
@@ -404,14 +456,15 @@ def _relu_grads(g, out, x):  # 1 for x > 0, else 0 (0 at the kink, as PyTorch)
 def relu(x):
     """max(0, x); relu'(0) = 0."""
     if isinstance(x, Value):  # inline: a network applies relu to nearly every neuron
-        return _result(x.data if x.data > 0 else 0.0, "relu", x, _relu_grads)
-    return _unary(x, _relu, "relu", _relu_grads)
+        return _result(x.data if x.data > 0 else 0.0, x, _relu_grads)
+    return _unary(x, _relu, _relu_grads)
 
 
 def _relu(x):
     return x if x > 0 else 0.0
 
 
+@define_op("leaky_relu", "alpha")
 def _leaky_relu_grads(g, out, x, alpha):  # 1 for x > 0, else alpha
     return (g if x > 0 else g * alpha,)
 
@@ -419,9 +472,10 @@ def _leaky_relu_grads(g, out, x, alpha):  # 1 for x > 0, else alpha
 def leaky_relu(x, alpha=0.01):
     """x for x > 0, alpha·x otherwise (the slope at 0 is alpha, as PyTorch)."""
     alpha = as_real(alpha, "leaky_relu's alpha")
-    return _unary(x, lambda v: v if v > 0 else alpha * v, "leaky_relu", _leaky_relu_grads, alpha)
+    return _unary(x, lambda v: v if v > 0 else alpha * v, _leaky_relu_grads, alpha)
 
 
+@define_op("elu", "alpha")
 def _elu_grads(g, out, x, alpha):  # 1 for x > 0, alpha·eˣ otherwise (not out + alpha: that cancels for x ≪ 0)
     return (g if x > 0 else g * alpha * exp(x),)
 
@@ -429,37 +483,39 @@ def _elu_grads(g, out, x, alpha):  # 1 for x > 0, alpha·eˣ otherwise (not out 
 def elu(x, alpha=1.0):
     """x for x > 0, alpha·(eˣ − 1) otherwise (Clevert et al. 2015, https://arxiv.org/abs/1511.07289)."""
     alpha = as_real(alpha, "elu's alpha")
-    return _unary(x, lambda v: scalar.elu(v, alpha), "elu", _elu_grads, alpha)
+    return _unary(x, lambda v: scalar.elu(v, alpha), _elu_grads, alpha)
 
 
-PARAM_NAMES[_leaky_relu_grads] = PARAM_NAMES[_elu_grads] = "alpha"
 
 
+@define_op("softplus")
 def _softplus_grads(g, out, x):  # ∂ln(1 + eˣ)/∂x = σ(x)
     return (g * sigmoid(x),)
 
 
 def softplus(x):
     """ln(1 + eˣ), stable for any x."""
-    return _unary(x, scalar.softplus, "softplus", _softplus_grads)
+    return _unary(x, scalar.softplus, _softplus_grads)
 
 
+@define_op("sin")
 def _sin_grads(g, out, x):
     return (g * cos(x),)
 
 
 def sin(x):
     """sin x; ∂/∂x = cos x."""
-    return _unary(x, scalar.sin, "sin", _sin_grads)
+    return _unary(x, scalar.sin, _sin_grads)
 
 
+@define_op("cos")
 def _cos_grads(g, out, x):
     return (-g * sin(x),)
 
 
 def cos(x):
     """cos x; ∂/∂x = −sin x."""
-    return _unary(x, scalar.cos, "cos", _cos_grads)
+    return _unary(x, scalar.cos, _cos_grads)
 
 
 for _function in (exp, log, sqrt, tanh, sigmoid, relu, leaky_relu, elu, softplus, sin, cos):

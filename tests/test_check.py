@@ -1,7 +1,7 @@
 """`gradcheck`: backward's derivatives against central finite differences.
 
 Wrong derivatives are built honestly, as custom ops whose hand-written local gradient is wrong, with the same
-`_result(data, op, parents, local_grads)` every built-in op uses. Expected numbers come from math, never from the
+`define_op` and `_result(data, parents, rule)` every built-in op uses. Expected numbers come from math, never from the
 engine.
 """
 
@@ -12,27 +12,29 @@ import pytest
 
 import autograd as ag
 from autograd import GradcheckError, gradcheck
-from autograd.value import _result
+from autograd.value import _result, define_op
 
 
 def bad_sin(x):
     """sin x whose backward claims ∂/∂x = 2 (the true derivative is cos x)."""
-    return _result(math.sin(x.data), "bad_sin", (x,), lambda g, out, x: (g * 2.0,))
+    return _result(math.sin(x.data), x, define_op("bad_sin")(lambda g, out, x: (g * 2.0,)))
 
 
 def bad_mul(a, b):
     """a·b whose backward is right for a but claims ∂/∂b = a + 1 (the true derivative is a)."""
-    return _result(a.data * b.data, "bad_mul", (a, b), lambda g, out, a, b: (g * b, g * (a + 1.0)))
+    return _result(a.data * b.data, (a, b), define_op("bad_mul")(lambda g, out, a, b: (g * b, g * (a + 1.0))))
 
 
 def sin_with_offset(offset):
     """sin x whose backward is cos x + offset: an error of exactly `offset`."""
-    return lambda x: _result(math.sin(x.data), "sin_offset", (x,), lambda g, out, x: (g * (math.cos(x) + offset),))
+    rule = define_op("sin_offset")(lambda g, out, x: (g * (math.cos(x) + offset),))
+    return lambda x: _result(math.sin(x.data), x, rule)
 
 
 def sin_with_scale(scale):
     """sin x whose backward is scale·cos x: a relative error of scale − 1."""
-    return lambda x: _result(math.sin(x.data), "sin_scale", (x,), lambda g, out, x: (g * scale * math.cos(x),))
+    rule = define_op("sin_scale")(lambda g, out, x: (g * scale * math.cos(x),))
+    return lambda x: _result(math.sin(x.data), x, rule)
 
 
 MISMATCH = re.compile(r"argument (\d+)(?:, output (\d+))?: analytic (\S+), numeric (\S+)")
