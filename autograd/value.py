@@ -24,6 +24,30 @@ from .scalar import as_real
 _new = object.__new__
 
 
+class _Text:
+    """A str attribute of Value kept in slot `slot` only once set, and '' until then: most nodes have no label
+    and no scope, and a slot left empty costs the cycle collector nothing."""
+
+    def __init__(self, slot, doc):
+        self.slot, self.__doc__ = slot, doc
+
+    def __set_name__(self, owner, name):
+        self.name, self.member = name, getattr(owner, self.slot)
+
+    def __get__(self, node, owner=None):
+        if node is None:
+            return self
+        try:
+            return self.member.__get__(node, owner)
+        except AttributeError:
+            return ""
+
+    def __set__(self, node, text):
+        if not isinstance(text, str):
+            raise TypeError(f"Value {self.name} must be a str, got {type(text).__name__}")
+        self.member.__set__(node, text)
+
+
 class Value:
     """A scalar node: `data`, `grad`, `label`, `op` ('' for a leaf), `parents`, op `params` and `scope`."""
 
@@ -47,27 +71,8 @@ class Value:
         if mode is not None and mode[2]:
             self._scope = mode[2]
 
-    @property
-    def label(self):
-        """A name for drawings and repr ('' if none)."""
-        return getattr(self, "_label", "")
-
-    @label.setter
-    def label(self, label):
-        if not isinstance(label, str):
-            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
-        self._label = label
-
-    @property
-    def scope(self):
-        """The path of the `autograd.scope`s the node was built in, 'outer/inner' ('' if none)."""
-        return getattr(self, "_scope", "")
-
-    @scope.setter
-    def scope(self, path):
-        if not isinstance(path, str):
-            raise TypeError(f"Value scope must be a str, got {type(path).__name__}")
-        self._scope = path
+    label = _Text("_label", "A name for drawings and repr ('' if none).")
+    scope = _Text("_scope", "The path of the `autograd.scope`s the node was built in, 'outer/inner' ('' if none).")
 
     @property
     def op(self):
