@@ -257,6 +257,11 @@ class _BinaryOp:
 
         def method(value, other):
             if other.__class__ is float:
+                if current_mode.get() is None:  # _result's usual case, inlined: `y = y * 1.01` in a loop
+                    out = _new(Value)
+                    out.data, out.grad = forward(value.data, other), 0.0
+                    out._parents, out._param, out._rule = value, other, right
+                    return out
                 return _result(forward(value.data, other), value, right, other)
             if isinstance(other, Value):
                 return _result(forward(value.data, other.data), (value, other), rule)
