@@ -6,8 +6,11 @@ for each rule, a function that adds every parent's share of the gradient straigh
 
 import builtins
 import itertools
+import math
 import operator
 
+from . import scalar
+from . import value as elementary
 from .scalar import as_real
 from .value import Value, _result, define_op
 
@@ -82,6 +85,33 @@ def _dot_constant_add_grads(node, g):  # _dot_constant_grads in one pass (the Va
         parents[-1].grad += g
 
 
+# --- A neuron in one node: an activation whose derivative can be read off its output, fused into the dot.
+# Its rule is the dot's with g·activation'(out), the activation's own rule evaluated at the output: relu'(z) is
+# 1 where relu(z) > 0, tanh' = 1 − out², σ' = out(1 − out).
+
+
+def _fuse(function, forward, activation_rule):
+    """(forward, rule, constants rule, function) of activation∘dot, from the activation's function, its float
+    forward and its rule; the rules' add_grads go into ADD_GRADS."""
+
+    def rule(g, out, *args):
+        return _dot_grads(activation_rule(g, out, out)[0], out, *args)
+
+    def constants_rule(g, out, *args):
+        return _dot_constant_grads(activation_rule(g, out, out)[0], out, *args)
+
+    def add_grads(node, g):
+        _dot_add_grads(node, activation_rule(g, node.data, node.data)[0])
+
+    def constants_add_grads(node, g):
+        _dot_constant_add_grads(node, activation_rule(g, node.data, node.data)[0])
+
+    op = f"{function.__name__}∘dot"
+    ADD_GRADS[define_op(op)(rule)] = add_grads
+    ADD_GRADS[define_op(op, "constants")(constants_rule)] = constants_add_grads
+    return forward, rule, constants_rule, function
+
+
 # Backward's float path for the n-ary nodes: rule -> add_grads(node, g). A neuron's node has 2n + 1 parents, and
 # one pass over them costs less than a list of their data, a list of shares and a pass to add those.
 ADD_GRADS = {
@@ -91,28 +121,37 @@ ADD_GRADS = {
     _dot_constant_grads: _dot_constant_add_grads,
 }
 
+# activation name -> (float forward, rule, constants rule, the function on Values); None: the weighted sum alone
+ACTIVATIONS = {
+    None: (None, _dot_grads, _dot_constant_grads, None),
+    "relu": _fuse(elementary.relu, elementary._relu, elementary._relu_grads),
+    "tanh": _fuse(elementary.tanh, math.tanh, elementary._tanh_grads),
+    "sigmoid": _fuse(elementary.sigmoid, scalar.sigmoid, elementary._sigmoid_grads),
+}
 
-def dot(ws, xs, bias=None):
+
+def dot(ws, xs, bias=None, activation=None):
     """Σ wᵢ·xᵢ (+ bias) as ONE node, a neuron's weighted sum: ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ, the other side's data.
 
     When one side is all plain numbers (a network's inputs) it is the node's parameter, params['constants'], and
     only the other side are parents; when both are Values the parents are ws then xs. A Value bias is the last
-    parent.
+    parent. `activation` ('relu', 'tanh' or 'sigmoid') applies it in the same node, op 'relu∘dot': a whole
+    neuron in one node.
     """
     ws = ws if type(ws) is list else list(ws)
     xs = xs if type(xs) is list else list(xs)
     if len(ws) != len(xs):
         raise ValueError(f"dot: the two sides have different lengths, {len(ws)} and {len(xs)}")
     if ws and not _count_values(ws) and _count_values(xs) == len(xs):  # numbers on the left, Values on the right
-        return _Inputs(ws).dots([xs], [bias])[0]
-    return _Inputs(xs).dots([ws], [bias])[0]
+        return _Inputs(ws).dots([xs], [bias], activation)[0]
+    return _Inputs(xs).dots([ws], [bias], activation)[0]
 
 
-def linear(weights, xs, biases=None):
+def linear(weights, xs, biases=None, activation=None):
     """[Σᵢ W[j][i]·xᵢ + b[j] for each row j]: a layer of neurons, each row's weighted sum one `dot` node.
 
-    The same nodes as `[dot(row, xs, b) for row, b in zip(weights, biases)]`, built faster: the inputs are
-    checked and read once for all the rows. (torch.nn.functional.linear, on lists of scalars.)
+    The same nodes as `[dot(row, xs, b, activation) for row, b in zip(weights, biases)]`, built faster: the
+    inputs are checked and read once for all the rows. (torch.nn.functional.linear, on lists of scalars.)
     """
     inputs = _Inputs(xs if type(xs) is list else list(xs))
     rows = [row if type(row) is list else list(row) for row in weights]
@@ -122,7 +161,7 @@ def linear(weights, xs, biases=None):
     biases = [None] * len(rows) if biases is None else biases if type(biases) is list else list(biases)
     if len(biases) != len(rows):
         raise ValueError(f"linear: {len(rows)} rows of weights but {len(biases)} biases")
-    return inputs.dots(rows, biases)
+    return inputs.dots(rows, biases, activation)
 
 
 class _Inputs:
@@ -140,15 +179,18 @@ class _Inputs:
         else:
             self.values, self.data = None, None
 
-    def dots(self, rows, biases):
-        """[Σᵢ row[i]·xᵢ + bias] with these as the xs, for rows (lists as long as the xs) and biases (or None):
-        one node per row when the row is all Values, else elementary ops."""
+    def dots(self, rows, biases, activation=None):
+        """[activation(Σᵢ row[i]·xᵢ + bias)] with these as the xs, for rows (lists as long as the xs) and biases
+        (or None): one node per row when the row is all Values, else elementary ops."""
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"dot: unknown activation {activation!r}; choose 'relu', 'tanh', 'sigmoid' or None")
+        forward, rule, constants_rule, _ = ACTIVATIONS[activation]
         values, data, n = self.values, self.data, len(self.items)
-        rule, param = (_dot_grads, None) if values else (_dot_constant_grads, data)
+        rule, param = (rule, None) if values else (constants_rule, data)
         out = []
         for row, bias in zip(rows, biases, strict=True):
             if data is None or _count_values(row) != n or not (bias is None or isinstance(bias, Value)):
-                out.append(self._unfused_dot(row, bias))
+                out.append(self._unfused_dot(row, bias, activation))
                 continue
             total = builtins.sum(map(operator.mul, map(_data, row), data))
             if bias is None:
@@ -156,13 +198,18 @@ class _Inputs:
             else:
                 total += bias.data
                 parents = (*row, *values, bias)
+            if forward is not None:
+                total = forward(total)
             out.append(_result(total, parents if len(parents) > 1 else parents[0], rule, param))
         return out
 
-    def _unfused_dot(self, row, bias):
+    def _unfused_dot(self, row, bias, activation):
         if bias is not None and not isinstance(bias, Value):  # a plain-number bias: the node for the rest, + bias
-            return self.dots([row], [None])[0] + bias
-        return _elementary_dot(row, self.items, bias)
+            total = self.dots([row], [None])[0] + bias
+        else:
+            total = _elementary_dot(row, self.items, bias)
+        function = ACTIVATIONS[activation][3]
+        return total if function is None else function(total)
 
 
 def _elementary_dot(ws, xs, bias):

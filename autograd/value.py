@@ -439,8 +439,8 @@ def _reciprocal(x):
 
 
 @define_op("tanh")
-def _tanh_grads(g, out, x):  # ∂tanh x/∂x = 1 − tanh²x
-    return (g * (1 - out * out),)
+def _tanh_grads(g, out, x):  # ∂tanh x/∂x = 1 − tanh²x, as (1 − out)(1 + out): exact 1 + out where out ≈ −1
+    return (g * ((1 - out) * (1 + out)),)
 
 
 def tanh(x):

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 import autograd
 from autograd import Value
+from autograd.fused import ACTIVATIONS as _AUTOGRAD_ACTIVATIONS
 from autograd.modes import current_scope, scope_path
 
 generator = random.Random()  # every init draws from this; `manual_seed` makes it repeatable
@@ -32,6 +33,10 @@ ACTIVATIONS = {
     "elu": autograd.elu,  # alpha 1, as torch
     "linear": lambda x: x,
 }
+
+
+# The activations a fused neuron computes inside its dot node.
+FUSED_ACTIVATIONS = frozenset(name for name in _AUTOGRAD_ACTIVATIONS if name is not None)
 
 
 def init_weights(init, fan_in, fan_out=1):
@@ -135,8 +140,9 @@ class Module:
 
 
 class Neuron(Module):
-    """activation(Σ wᵢxᵢ + b). With `fused` (the default) the weighted sum and bias are one `autograd.dot` node;
-    with fused=False, a `*` node per input and one `autograd.sum` node: the elementary graph, for teaching.
+    """activation(Σ wᵢxᵢ + b). With `fused` (the default) the weighted sum and bias are one `autograd.dot` node,
+    and a relu, tanh or sigmoid is part of it (op 'relu∘dot'): the neuron is one node. With fused=False, a `*`
+    node per input, one `autograd.sum` node and the activation's: the elementary graph, for teaching.
 
     `nonlin` is micrograd's flag: True means 'relu', False 'linear' (it overrides `activation`).
     `fan_out` only matters to 'xavier'; a Layer passes its width.
@@ -157,6 +163,8 @@ class Neuron(Module):
         x = _inputs(x)
         _check_input_count(x, len(self.w))
         if self.fused:
+            if self.activation in FUSED_ACTIVATIONS:
+                return autograd.dot(self.w, x, self.b, activation=self.activation)
             total = autograd.dot(self.w, x, self.b)
         else:
             terms = [wi * xi for wi, xi in zip(self.w, x, strict=True)]
@@ -167,9 +175,9 @@ class Neuron(Module):
 class Layer(Module):
     """`nout` neurons reading the same inputs; returns a list, or one Value when `nout` is 1 (as micrograd).
 
-    Fused (the default), the layer computes its neurons' weighted sums together with `autograd.linear`, which reads
-    the inputs once for all of them, and then applies each neuron's activation; it does not call the neurons'
-    `forward`. Either way each neuron's nodes carry the scope 'neurons.j' inside the layer's.
+    Fused (the default), the layer computes its neurons together with `autograd.linear`, which reads the inputs
+    once for all of them, and builds the nodes each neuron's own forward would (it does not call that forward).
+    Either way each neuron's nodes carry the scope 'neurons.j' inside the layer's.
     """
 
     def __init__(self, nin, nout, activation="relu", init="uniform", bias=True, nonlin=None, fused=True):
@@ -192,11 +200,19 @@ class Layer(Module):
             return out[0] if len(out) == 1 else out
         neurons = self.neurons
         _check_input_count(x, self.config["nin"])
-        sums = autograd.linear([n.w for n in neurons], x, [n.b for n in neurons])
-        out = [ACTIVATIONS[n.activation](total) for n, total in zip(neurons, sums, strict=True)]
+        activation = neurons[0].activation
+        if activation in FUSED_ACTIVATIONS and all(n.activation == activation for n in neurons):
+            out = autograd.linear([n.w for n in neurons], x, [n.b for n in neurons], activation)
+            nodes = [out]
+        else:
+            sums = autograd.linear([n.w for n in neurons], x, [n.b for n in neurons])
+            out = [ACTIVATIONS[n.activation](total) for n, total in zip(neurons, sums, strict=True)]
+            nodes = [sums, out]
         # What entering each neuron's scope would tag them with, without the cost of thousands of enters per step.
-        for path, total, activated in zip(self._neuron_scope_paths(), sums, out, strict=True):
-            total.scope = activated.scope = path
+        paths = self._neuron_scope_paths()
+        for layer_nodes in nodes:
+            for path, node in zip(paths, layer_nodes, strict=True):
+                node.scope = path
         return out[0] if len(out) == 1 else out
 
     def _neuron_scope_paths(self):

@@ -367,13 +367,13 @@ def test_load_state_dict_names_every_problem_at_once():
 # --- scopes
 
 
-@pytest.mark.parametrize(("fused", "weighted_sum"), [(False, "sum"), (True, "dot")])
-def test_each_forward_runs_in_a_scope_named_like_its_parameters(fused, weighted_sum):
+@pytest.mark.parametrize(("fused", "weighted_sums"), [(False, {"sum"}), (True, {"relu∘dot", "dot"})])
+def test_each_forward_runs_in_a_scope_named_like_its_parameters(fused, weighted_sums):
     model = MLP(2, [3, 2], fused=fused)
     x = [Value(1.0), Value(-1.0)]
     out = model(x)
     loss = out[0] + out[1]
-    sums = [n for n in autograd.topological_order(loss) if n.op == weighted_sum]
+    sums = [n for n in autograd.topological_order(loss) if n.op in weighted_sums]
     assert sorted(n.scope for n in sums) == sorted(
         [f"layers.0/neurons.{j}" for j in range(3)] + [f"layers.1/neurons.{j}" for j in range(2)]
     )
@@ -391,17 +391,21 @@ def test_each_forward_runs_in_a_scope_named_like_its_parameters(fused, weighted_
 
 
 @pytest.mark.parametrize("bias", [True, False])
-def test_a_fused_layer_builds_what_each_neuron_would_with_the_neuron_scopes_inside_any_outer_scope(bias):
-    layer = Layer(3, 4, activation="tanh", bias=bias)
+@pytest.mark.parametrize(("activation", "ops"), [("tanh", ["tanh∘dot"]), ("elu", ["elu", "dot"])])
+def test_a_fused_layer_builds_what_each_neuron_would_with_the_neuron_scopes_inside_any_outer_scope(
+    bias, activation, ops
+):
+    layer = Layer(3, 4, activation=activation, bias=bias)
     x = [Value(0.5), Value(-1.0), Value(2.0)]
     with autograd.scope("outer"):
         out = layer(x)
         again = layer(x)  # the scope paths are remembered per outer path
     for j, (neuron, node, node_again) in enumerate(zip(layer.neurons, out, again, strict=True)):
         alone = neuron(x)
-        assert (node.op, node.data, node.parents[0].op) == (alone.op, alone.data, "dot")
-        assert node.parents[0].parents == alone.parents[0].parents
-        assert node.scope == node.parents[0].scope == node_again.scope == f"outer/neurons.{j}"
+        built = [n for n in autograd.topological_order(node) if n.parents]  # this neuron's nodes, inputs first
+        assert [n.op for n in reversed(built)] == ops and (node.op, node.data) == (alone.op, alone.data)
+        assert built[0].parents == next(n for n in autograd.topological_order(alone) if n.parents).parents
+        assert {n.scope for n in built} | {node_again.scope} == {f"outer/neurons.{j}"}
     assert layer(x)[0].scope == "neurons.0"
 
 

@@ -511,6 +511,48 @@ def test_dot_with_mixed_sides_or_no_items_falls_back_to_elementary_ops():
         autograd.dot([x], [1.0, 2.0])
 
 
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("values", ["both", "ws"])
+@pytest.mark.parametrize("bias", [DOT_B, -DOT_B - 3.0])  # relu active, and relu dead (the sum is 0.75 - 7.75 < 0)
+def test_dot_with_an_activation_is_one_node_that_matches_torch(torch, activation, values, bias):
+    tw, tx = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (DOT_W, DOT_X))
+    tb = torch.tensor(bias, dtype=torch.float64, requires_grad=True)
+    expected = getattr(torch, activation)(torch.dot(tw, tx) + tb)
+    expected.backward()
+    ws = [Value(w) for w in DOT_W]
+    xs = [Value(x) for x in DOT_X] if values == "both" else DOT_X
+    b = Value(bias)
+    out = autograd.dot(ws, xs, b, activation=activation)
+    assert out.op == f"{activation}∘dot" and len(out.parents) == (7 if values == "both" else 4)
+    out.backward()
+    assert out.data == pytest.approx(expected.item(), rel=1e-15)
+    assert [w.grad for w in ws] == pytest.approx(tw.grad.tolist(), rel=1e-14, abs=1e-300)
+    if values == "both":
+        assert [x.grad for x in xs] == pytest.approx(tx.grad.tolist(), rel=1e-14, abs=1e-300)
+    assert b.grad == pytest.approx(tb.grad.item(), rel=1e-14, abs=1e-300)
+
+
+@pytest.mark.parametrize(("activation", "sympy_activation"), [
+    ("tanh", sympy.tanh), ("sigmoid", lambda u: 1 / (1 + sympy.exp(-u))),
+])
+def test_dot_with_an_activation_second_derivatives_match_sympy(activation, sympy_activation):
+    a, b, c = sympy.symbols("a b c")
+    expr = sympy_activation(a * b**2 + b * 3 * a + c**2)
+    f = lambda x, y, z: autograd.dot([x, y], [y * y, 3.0 * x], z * z, activation=activation)  # noqa: E731
+    point = {a: 0.5, b: -0.25, c: 0.75}
+    expected = [[float(sympy.diff(expr, u, v).subs(point)) for v in (a, b, c)] for u in (a, b, c)]
+    got = autograd.hessian(f)(0.5, -0.25, 0.75)
+    assert [g for row in got for g in row] == pytest.approx([e for row in expected for e in row], rel=1e-12)
+
+
+def test_dot_with_an_activation_names_the_choices_and_falls_back_for_mixed_sides():
+    x = Value(-2.0)
+    with pytest.raises(ValueError, match="unknown activation 'elu'; choose 'relu', 'tanh', 'sigmoid' or None"):
+        autograd.dot([x], [1.0], activation="elu")
+    mixed = autograd.dot([x, 3.0], [x, x], activation="tanh")  # x·x + 3x = -2: elementary ops, then tanh
+    assert mixed.op == "tanh" and mixed.parents[0].op == "sum" and mixed.data == pytest.approx(math.tanh(-2.0))
+
+
 # --- linear: a layer's dots, the inputs read once
 
 
@@ -549,6 +591,8 @@ def test_linear_builds_the_nodes_dot_builds(xs):
         assert (node.op, node.data, node.params) == (alone.op, alone.data, alone.params)
         assert [(p.op, p.data) for p in node.parents] == [(p.op, p.data) for p in alone.parents]
     assert autograd.linear([[], []], []) == [0.0, 0.0]
+    relu_nodes = autograd.linear(rows, xs, biases, activation="relu")
+    assert [n.data for n in relu_nodes] == [max(n.data, 0.0) for n in autograd.linear(rows, xs, biases)]
 
 
 def test_linear_names_a_row_or_bias_count_that_does_not_fit():
