@@ -424,7 +424,8 @@ def _op_text(node, precision):
 def _op_family(op):
     if op in _ARITHMETIC:
         return "arithmetic"
-    return "activation" if op in _ACTIVATIONS else "function"
+    return "activation" if op.partition("∘")[0] in _ACTIVATIONS else "function"  # a fused neuron: 'relu∘dot'
+
 
 
 def _local_grads(node):

@@ -318,6 +318,15 @@ def test_color_by_kind_tells_inputs_params_and_op_families_apart():
     assert {"leaf", "param", "output", "activation op"} <= set(texts(drawn["legend"]))
 
 
+def test_a_fused_neuron_is_coloured_as_its_activation():
+    x = Value(1.0)
+    fused, plain = autograd.dot([x], [x], activation="tanh"), autograd.dot([x], [x])
+    source = to_dot([fused, x.tanh(), plain, x.exp()], color_by="kind").source
+    ops = ("tanh∘dot", "tanh", "dot")
+    fill = {op: re.search(rf'label="?{op}"? fillcolor="([^"]+)"', source).group(1) for op in ops}
+    assert fill["tanh∘dot"] == fill["tanh"] != fill["dot"]
+
+
 @needs_dot
 def test_highlight_emphasises_a_chain_rule_path_and_nothing_else():
     g = neuron()
