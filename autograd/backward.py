@@ -16,7 +16,7 @@ def topological_order(roots):
 
     The inner nodes come in `inner_order`'s order, each leaf just before the first node that uses it.
     """
-    roots = [roots] if isinstance(roots, Value) else list(roots)
+    roots = as_roots(roots, "topological_order")
     order, placed = [], set()
     for node in inner_order(roots):
         for parent in node.parents:
@@ -26,6 +26,16 @@ def topological_order(roots):
         order.append(node)
     order += [root for root in dict.fromkeys(roots) if not root._parents and root not in placed]
     return order
+
+
+def as_roots(roots, caller):
+    """`roots` (a Value or a non-empty sequence of Values) as a list; anything else is a TypeError naming `caller`."""
+    if isinstance(roots, Value):
+        return [roots]
+    items = list(roots) if not isinstance(roots, (str, bytes)) and hasattr(roots, "__iter__") else None
+    if not items or not all(isinstance(item, Value) for item in items):
+        raise TypeError(f"{caller} needs a Value or a non-empty sequence of Values, got {roots!r}")
+    return items
 
 
 def inner_order(roots):
@@ -38,7 +48,7 @@ def inner_order(roots):
     holds only nodes and markers, so a deep graph allocates nothing per node for the collector to chase. Leaves,
     a network's weights and inputs, are never pushed at all.
     """
-    roots = [roots] if isinstance(roots, Value) else list(roots)
+    roots = [roots] if isinstance(roots, Value) else as_roots(roots, "inner_order")
     order, visited, stack = [], set(), [root for root in reversed(roots) if root._parents]
     place, place_all, visit, push, pop = order.append, order.extend, visited.add, stack.append, stack.pop
     while stack:

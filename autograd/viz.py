@@ -12,7 +12,7 @@ import re
 import graphviz
 from graphviz import nohtml
 
-from .backward import topological_order
+from .backward import as_roots, topological_order
 from .files import atomic_write
 from .value import Value
 
@@ -124,14 +124,7 @@ class Drawing:
 
 
 def _roots(root):
-    roots = [root] if isinstance(root, Value) else list(root) if _iterable(root) else None
-    if not roots or not all(isinstance(r, Value) for r in roots):
-        raise TypeError(f"to_dot needs a Value or a non-empty sequence of Values to draw, got {root!r}")
-    return list(dict.fromkeys(roots))
-
-
-def _iterable(x):
-    return not isinstance(x, (str, bytes)) and hasattr(x, "__iter__")
+    return list(dict.fromkeys(as_roots(root, "to_dot")))
 
 
 def _check_options(rankdir, color_by, precision, max_nodes):

@@ -232,3 +232,9 @@ def test_an_infinite_derivative_is_inf_not_an_error(make, create_graph):
     x = Value(0.0)
     make(x).backward(create_graph=create_graph)  # PyTorch also gives inf for sqrt'(0)
     assert float(x.grad) == math.inf
+
+
+@pytest.mark.parametrize("roots", [5, "x", [], [Value(1.0), 2.0]])
+def test_topological_order_names_what_it_needs(roots):
+    with pytest.raises(TypeError, match="topological_order needs a Value or a non-empty sequence of Values, got"):
+        autograd.topological_order(roots)
