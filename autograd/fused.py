@@ -183,7 +183,10 @@ class _Inputs:
         """[activation(Σᵢ row[i]·xᵢ + bias)] with these as the xs, for rows (lists as long as the xs) and biases
         (or None): one node per row when the row is all Values, else elementary ops."""
         if activation not in ACTIVATIONS:
-            raise ValueError(f"dot: unknown activation {activation!r}; choose 'relu', 'tanh', 'sigmoid' or None")
+            raise ValueError(
+                f"unknown activation {activation!r} for a dot node: it fuses 'relu', 'tanh' or 'sigmoid' (or None); "
+                "apply any other function to the node it returns"
+            )
         forward, rule, constants_rule, _ = ACTIVATIONS[activation]
         values, data, n = self.values, self.data, len(self.items)
         rule, param = (rule, None) if values else (constants_rule, data)
