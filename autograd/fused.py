@@ -151,10 +151,16 @@ def linear(weights, xs, biases=None, activation=None):
     """[Σᵢ W[j][i]·xᵢ + b[j] for each row j]: a layer of neurons, each row's weighted sum one `dot` node.
 
     The same nodes as `[dot(row, xs, b, activation) for row, b in zip(weights, biases)]`, built faster: the
-    inputs are checked and read once for all the rows. (torch.nn.functional.linear, on lists of scalars.)
+    inputs are checked and read once for all the rows. It is torch.nn.functional.linear(xs, weights, biases) on
+    lists of scalars, with the arguments in dot's order: weights first.
     """
+    try:
+        rows = [row if type(row) is list else list(row) for row in weights]
+    except TypeError:
+        raise TypeError(
+            "linear: weights must be a list of rows, one list of weights per output: linear(weights, xs, biases)"
+        ) from None
     inputs = _Inputs(xs if type(xs) is list else list(xs))
-    rows = [row if type(row) is list else list(row) for row in weights]
     for j, row in enumerate(rows):
         if len(row) != len(inputs.items):
             raise ValueError(f"linear: row {j} has {len(row)} weights but there are {len(inputs.items)} inputs")

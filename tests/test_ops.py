@@ -597,6 +597,8 @@ def test_linear_builds_the_nodes_dot_builds(xs):
 
 def test_linear_names_a_row_or_bias_count_that_does_not_fit():
     x = [Value(1.0), Value(2.0)]
+    with pytest.raises(TypeError, match=r"weights must be a list of rows.*linear\(weights, xs, biases\)"):
+        autograd.linear(x, [[Value(1.0), Value(1.0)]])  # torch's order, inputs first
     with pytest.raises(ValueError, match="linear: row 1 has 3 weights but there are 2 inputs"):
         autograd.linear([[Value(1.0), Value(1.0)], [Value(1.0)] * 3], x)
     with pytest.raises(ValueError, match="linear: 1 rows of weights but 2 biases"):
