@@ -61,3 +61,12 @@ def test_a_gradient_difference_is_caught():
     assert compare({"loss": 1.0 + 1e-12, "grad sum": 1e-13}, reference) == []
     assert compare({"loss": 1.0 + 1e-6, "grad sum": 0.0}, reference) == ["loss: got 1.000001, expected 1.0"]
     assert compare({"loss": 1.0}, reference) == ["grad sum: got None, expected 0.0"]
+
+
+def test_the_profiler_lists_where_chaingrad_spends_a_workload():
+    command = [sys.executable, "-m", "benchmarks.profile", "mlp_step", "--size", "tiny", "--runs", "2", "--top", "5"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("chaingrad, mlp_step (tiny), 2 runs:")
+    listed = re.findall(r"^\s+\d+(?:/\d+)?\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+ (.+)$", result.stdout, re.MULTILINE)
+    assert len(listed) == 5 and any("autograd" in line for line in listed), result.stdout
