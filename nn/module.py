@@ -184,8 +184,7 @@ class Layer(Module):
         _check_size(nout, "Layer's nout")
         activation = _activation(activation, nonlin)
         self.neurons = [Neuron(nin, activation, init, bias, fan_out=nout, fused=fused) for _ in range(nout)]
-        self._scopes = tuple(autograd.scope(f"neurons.{j}") for j in range(nout))  # made once: scopes are reusable
-        self._scope_paths = {}  # the layer's scope path -> each neuron's: the fused forward tags nodes directly
+        self._scopes, self._scope_paths = _named_scopes("neurons", nout), {}
         self.config = {
             "nin": nin, "nout": nout, "activation": activation, "init": init, "bias": bias, "fused": bool(fused)
         }
@@ -194,12 +193,12 @@ class Layer(Module):
         x = _inputs(x)
         if not self.config["fused"]:
             out = []
-            for scope, neuron in zip(self._scopes, self.neurons, strict=True):
+            for scope, neuron in zip(self._neuron_scopes(), self.neurons, strict=True):
                 with scope:
                     out.append(neuron(x))
             return out[0] if len(out) == 1 else out
         neurons = self.neurons
-        _check_input_count(x, self.config["nin"])
+        _check_input_count(x, len(neurons[0].w))
         activation = neurons[0].activation
         if activation in FUSED_ACTIVATIONS and all(n.activation == activation for n in neurons):
             out = autograd.linear([n.w for n in neurons], x, [n.b for n in neurons], activation)
@@ -215,11 +214,18 @@ class Layer(Module):
                 node.scope = path
         return out[0] if len(out) == 1 else out
 
+    def _neuron_scopes(self):
+        """A scope per neuron, 'neurons.j', made once (scopes are reusable), again if neurons were added."""
+        if len(self._scopes) != len(self.neurons):
+            self._scopes, self._scope_paths = _named_scopes("neurons", len(self.neurons)), {}
+        return self._scopes
+
     def _neuron_scope_paths(self):
-        outer = current_scope()
+        """Each neuron's scope path inside the current one: what the fused forward tags its nodes with."""
+        scopes, outer = self._neuron_scopes(), current_scope()
         paths = self._scope_paths.get(outer)
         if paths is None:
-            paths = tuple(scope_path(outer, scope.name) for scope in self._scopes)
+            paths = tuple(scope_path(outer, scope.name) for scope in scopes)
             if len(self._scope_paths) < 64:  # a layer is seldom used in more than one or two places
                 self._scope_paths[outer] = paths
         return paths
@@ -244,11 +250,13 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, init, bias, fused=fused)
             for i in range(len(nouts))
         ]
-        self._scopes = tuple(autograd.scope(f"layers.{i}") for i in range(len(nouts)))
+        self._scopes = _named_scopes("layers", len(nouts))
         self.config = {"nin": nin, "nouts": nouts, "activation": activation,
                        "output_activation": output_activation, "init": init, "bias": bias, "fused": bool(fused)}
 
     def forward(self, x):
+        if len(self._scopes) != len(self.layers):  # layers were added or removed since __init__
+            self._scopes = _named_scopes("layers", len(self.layers))
         for scope, layer in zip(self._scopes, self.layers, strict=True):
             with scope:
                 x = layer(x)
@@ -266,6 +274,10 @@ def _activation(name, nonlin):
 def _check_size(n, what):
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"{what} must be a positive int, got {n!r}")
+
+
+def _named_scopes(name, count):
+    return tuple(autograd.scope(f"{name}.{i}") for i in range(count))
 
 
 def _check_input_count(x, nin):

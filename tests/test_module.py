@@ -409,6 +409,18 @@ def test_a_fused_layer_builds_what_each_neuron_would_with_the_neuron_scopes_insi
     assert layer(x)[0].scope == "neurons.0"
 
 
+@pytest.mark.parametrize("fused", [True, False])
+def test_layers_and_neurons_added_after_construction_get_their_scopes(fused):
+    model = MLP(2, [3, 2], fused=fused)
+    model.layers.append(Layer(2, 1, activation="linear", fused=fused))
+    model.layers[0].neurons.append(Neuron(2, fused=fused))
+    model.layers[1].neurons[0].w.append(Value(0.5))  # its input count now matches the four of layer 0
+    model.layers[1].neurons[1].w.append(Value(-0.5))
+    out = model([1.0, -1.0])
+    scopes = {n.scope for n in autograd.topological_order(out) if n.parents}
+    assert {"layers.0/neurons.3", "layers.2/neurons.0"} <= scopes
+
+
 def test_repr_shows_the_constructor_arguments():
     assert repr(MLP(2, [16, 16, 1])) == (
         "MLP(nin=2, nouts=[16, 16, 1], activation='relu', output_activation='linear', init='uniform', bias=True, "
