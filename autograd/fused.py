@@ -93,23 +93,20 @@ def _dot_constant_add_grads(node, g):  # _dot_constant_grads in one pass (the Va
 def _fuse(function, forward, activation_rule):
     """(forward, rule, constants rule, function) of activation∘dot, from the activation's function, its float
     forward and its rule; the rules' add_grads go into ADD_GRADS."""
-
-    def rule(g, out, *args):
-        return _dot_grads(activation_rule(g, out, out)[0], out, *args)
-
-    def constants_rule(g, out, *args):
-        return _dot_constant_grads(activation_rule(g, out, out)[0], out, *args)
-
-    def add_grads(node, g):
-        _dot_add_grads(node, activation_rule(g, node.data, node.data)[0])
-
-    def constants_add_grads(node, g):
-        _dot_constant_add_grads(node, activation_rule(g, node.data, node.data)[0])
-
     op = f"{function.__name__}∘dot"
-    ADD_GRADS[define_op(op)(rule)] = add_grads
-    ADD_GRADS[define_op(op, "constants")(constants_rule)] = constants_add_grads
-    return forward, rule, constants_rule, function
+
+    def fused(dot_rule, dot_add_grads, param_name):
+        def rule(g, out, *args):
+            return dot_rule(activation_rule(g, out, out)[0], out, *args)
+
+        def add_grads(node, g):
+            dot_add_grads(node, activation_rule(g, node.data, node.data)[0])
+
+        ADD_GRADS[define_op(op, param_name)(rule)] = add_grads
+        return rule
+
+    plain = fused(_dot_grads, _dot_add_grads, "param")
+    return forward, plain, fused(_dot_constant_grads, _dot_constant_add_grads, "constants"), function
 
 
 # Backward's float path for the n-ary nodes: rule -> add_grads(node, g). A neuron's node has 2n + 1 parents, and

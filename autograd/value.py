@@ -96,8 +96,7 @@ class Value:
     @property
     def parents(self):
         """The inputs this node was computed from, as a tuple: () for a leaf."""
-        parents = self._parents
-        return parents if parents.__class__ is tuple else (parents,)
+        return _parent_tuple(self._parents)
 
     @property
     def params(self):
@@ -191,11 +190,16 @@ def _result(data, parents, rule, param=None):
         out._parents, out._param, out._rule = (), None, None
     if mode.anomaly and not math.isfinite(data):
         constant = f" and {_OPS[rule][1]}={param!r}" if param is not None else ""
-        inputs = describe(parents if parents.__class__ is tuple else (parents,))
+        inputs = describe(_parent_tuple(parents))
         raise FloatingPointError(
             f"detect_anomaly: forward of {op_name(rule, param)!r} produced {data} from {inputs}{constant}"
         )
     return out
+
+
+def _parent_tuple(parents):
+    """A node's stored parents (a lone Value, or a tuple) as a tuple."""
+    return parents if parents.__class__ is tuple else (parents,)
 
 
 def shares(node, g, out, inputs):
@@ -247,11 +251,11 @@ def op_name(rule, param=None):
 
 
 class _BinaryOp:
-    """A binary op's name, float forward and rule, and the rules for a plain-number right or left operand
+    """A binary op's float forward and rule, named `name`, and the rules for a plain-number right or left operand
     (`rule(g, out, x, c)` with the Value x and the number c; by default the two-Value rule's share for x)."""
 
     def __init__(self, name, forward, rule, right=None, left=None):
-        self.name, self.forward, self.rule = name, forward, rule
+        self.forward, self.rule = forward, rule
 
         def right_constant_rule(g, out, x, c):
             return (rule(g, out, x, c)[0],)

@@ -199,12 +199,12 @@ class Layer(Module):
             return out[0] if len(out) == 1 else out
         neurons = self.neurons
         _check_input_count(x, len(neurons[0].w))
-        activation = neurons[0].activation
+        weights, biases, activation = [n.w for n in neurons], [n.b for n in neurons], neurons[0].activation
         if activation in FUSED_ACTIVATIONS and all(n.activation == activation for n in neurons):
-            out = autograd.linear([n.w for n in neurons], x, [n.b for n in neurons], activation)
+            out = autograd.linear(weights, x, biases, activation)
             nodes = [out]
         else:
-            sums = autograd.linear([n.w for n in neurons], x, [n.b for n in neurons])
+            sums = autograd.linear(weights, x, biases)
             out = [ACTIVATIONS[n.activation](total) for n, total in zip(neurons, sums, strict=True)]
             nodes = [sums, out]
         # What entering each neuron's scope would tag them with, without the cost of thousands of enters per step.
