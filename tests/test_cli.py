@@ -1,4 +1,5 @@
-"""The `chaingrad` command (nn/cli.py): `grad` and `demo`, what they print and write, and what they refuse."""
+"""The `chaingrad` command (chaingrad/cli.py; `python -m chaingrad` is the same program): `grad` and `demo`, what
+they print and write, and what they refuse."""
 
 import io
 import json
@@ -15,7 +16,7 @@ import pytest
 
 import nn
 from autograd import Value
-from nn.cli import main
+from chaingrad.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
@@ -205,18 +206,20 @@ def test_grad_svg_must_name_an_svg_file(svg, capsys, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def _python_m_nn_cli(*words, cwd):
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([sys.executable, "-m", "nn.cli", *words], capture_output=True, text=True,
+def _python_m_chaingrad(*words, cwd=ROOT):
+    """`python -m chaingrad WORDS` in a subprocess, importing this checkout's code (PYTHONPATH is its root)."""
+    path = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONPATH": path}
+    return subprocess.run([sys.executable, "-m", "chaingrad", *words], capture_output=True, text=True,
                           encoding="utf-8", cwd=cwd, env=env, timeout=60)
 
 
-def test_python_m_nn_cli_grad_works_and_refuses_code(tmp_path):
-    result = _python_m_nn_cli("grad", "exp(x)", "x=2", cwd=tmp_path)
+def test_python_m_chaingrad_grad_works_and_refuses_code(tmp_path):
+    result = _python_m_chaingrad("grad", "exp(x)", "x=2", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == f"f = {math.exp(2)!r}\n∂f/∂x = {math.exp(2)!r}\n"
     for payload in (PAYLOADS[0], PAYLOADS[1]):
-        result = _python_m_nn_cli("grad", payload, "--svg", "out.svg", cwd=tmp_path)
+        result = _python_m_chaingrad("grad", payload, "--svg", "out.svg", cwd=tmp_path)
         assert result.returncode == 2
         assert result.stdout == ""
         assert_one_line_error(result.stderr, "grad")
@@ -239,7 +242,7 @@ def test_pyproject_declares_the_chaingrad_console_script():
     tomllib = pytest.importorskip("tomllib")
     with open(ROOT / "pyproject.toml", "rb") as f:
         scripts = tomllib.load(f)["project"].get("scripts", {})
-    assert scripts.get("chaingrad") == "nn.cli:main"
+    assert scripts.get("chaingrad") == "chaingrad.cli:main"
 
 
 # --- chaingrad demo

@@ -1,4 +1,4 @@
-"""autograd.expr: formulas parsed against a whitelist and computed with Values, never with eval."""
+"""chaingrad.expr: formulas parsed against a whitelist and computed with Values, never with eval."""
 
 import ast
 import builtins
@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
+import chaingrad.expr
 from autograd import Value
-from autograd.expr import MAX_DEPTH, MAX_LENGTH, EvaluationError, ExpressionError, parse
+from chaingrad.expr import MAX_DEPTH, MAX_LENGTH, EvaluationError, ExpressionError, parse
 
 # (expression, the same computation written with the engine, point). Constant parts fold the way Python folds them.
 SAME_AS_ENGINE = [
@@ -253,14 +254,14 @@ def test_nothing_is_ever_evaluated_or_compiled_to_code(monkeypatch):
 
 
 def test_the_module_calls_no_eval_exec_compile_or_import():
-    source = pathlib.Path(autograd.expr.__file__).read_text(encoding="utf-8")
+    source = pathlib.Path(chaingrad.expr.__file__).read_text(encoding="utf-8")
     called = {node.func.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)
               and isinstance(node.func, ast.Name)}
     assert not called & {"eval", "exec", "compile", "__import__", "getattr", "globals", "locals", "vars", "open"}
 
 
 SAFE_ALPHABET = "xy0123456789.e+-*/() ,_'\"[]{}:=<>!%@&|^~\\\n\tλ#;`$" + "".join(
-    sorted(set("".join(autograd.expr.FUNCTIONS))))
+    sorted(set("".join(chaingrad.expr.FUNCTIONS))))
 
 
 @settings(max_examples=300, deadline=None)

@@ -15,8 +15,9 @@ used: the tree is walked node by node, and every number and operator it computes
 import ast
 import warnings
 
-from . import value
-from .value import Value
+import autograd
+from autograd import Value
+from autograd.scalar import as_real
 
 __all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "EvaluationError", "Expression", "ExpressionError", "parse"]
 
@@ -24,9 +25,9 @@ MAX_LENGTH = 10_000  # characters of text
 MAX_DEPTH = 200  # nested operations (each of +, -, *, /, **, a call, a unary sign counts one level)
 
 FUNCTIONS = {
-    "exp": value.exp, "log": value.log, "sqrt": value.sqrt, "tanh": value.tanh, "sigmoid": value.sigmoid,
-    "relu": value.relu, "leaky_relu": value.leaky_relu, "elu": value.elu, "softplus": value.softplus,
-    "sin": value.sin, "cos": value.cos, "abs": value.abs,
+    "exp": autograd.exp, "log": autograd.log, "sqrt": autograd.sqrt, "tanh": autograd.tanh,
+    "sigmoid": autograd.sigmoid, "relu": autograd.relu, "leaky_relu": autograd.leaky_relu, "elu": autograd.elu,
+    "softplus": autograd.softplus, "sin": autograd.sin, "cos": autograd.cos, "abs": autograd.abs,
 }
 # leaky_relu and elu take their alpha as an optional second argument: a number, written by position.
 _OPTIONAL_ALPHA = {"leaky_relu", "elu"}
@@ -81,7 +82,7 @@ class Expression:
                                   f"{', '.join(self.variables)})")
         for name in self.variables:
             if not isinstance(values[name], Value):
-                values[name] = value.as_real(values[name], f"the value of {name}")
+                values[name] = as_real(values[name], f"the value of {name}")
         return _Evaluator(self._text, values).run(self._tree)
 
     def __repr__(self):

@@ -21,18 +21,14 @@ import textwrap
 import unicodedata
 
 import autograd
-from autograd.expr import FUNCTIONS, EvaluationError, ExpressionError, parse
+from autograd import GraphvizNotFoundError
 from autograd.files import atomic_write
-from autograd.viz import GraphvizNotFoundError
+from nn import MLP, accuracy, draw_network, fit, make_blobs, make_circles, make_moons, manual_seed, save
+from nn import functional as F
+from nn.optim import SGD, Adagrad, Adam, AdamW, RMSprop
+from nn.optim.lr_scheduler import LambdaLR
 
-from . import functional as F
-from .data import make_blobs, make_circles, make_moons
-from .draw import draw_network
-from .module import MLP, manual_seed
-from .optim import SGD, Adagrad, Adam, AdamW, RMSprop
-from .optim.lr_scheduler import LambdaLR
-from .serialization import save
-from .train import accuracy, fit
+from .expr import FUNCTIONS, EvaluationError, ExpressionError, parse
 
 __all__ = ["main"]
 
