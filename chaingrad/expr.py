@@ -8,7 +8,7 @@ used: the tree is walked node by node, and every number and operator it computes
     >>> f = parse("x * y + exp(x)")
     >>> f.variables
     ('x', 'y')
-    >>> out = f(x=Value(1.0, "x"), y=2.0)
+    >>> out = f(x=Value(1.0, label="x"), y=2.0)
     >>> out.backward()
 """
 

@@ -35,11 +35,11 @@ SAME_AS_ENGINE = [
 
 @pytest.mark.parametrize(("text", "direct", "point"), SAME_AS_ENGINE, ids=[case[0] for case in SAME_AS_ENGINE])
 def test_an_expression_computes_what_the_same_engine_calls_compute(text, direct, point):
-    leaves = {name: Value(number, name) for name, number in point.items()}
+    leaves = {name: Value(number, label=name) for name, number in point.items()}
     out = parse(text)(leaves)
     out.backward()
     mine = {name: leaf.grad for name, leaf in leaves.items()}
-    leaves = {name: Value(number, name) for name, number in point.items()}
+    leaves = {name: Value(number, label=name) for name, number in point.items()}
     expected = direct(**leaves)
     expected.backward()
     assert out.data == expected.data
@@ -80,7 +80,7 @@ def test_value_and_partial_derivatives_match_sympy(text, point):
     symbols = {name: sympy.Symbol(name, real=True) for name in point}
     symbolic = sympy.parse_expr(text, local_dict={**symbols, **_sympy_functions()})
     at = {symbols[name]: number for name, number in point.items()}
-    leaves = {name: Value(number, name) for name, number in point.items()}
+    leaves = {name: Value(number, label=name) for name, number in point.items()}
     out = parse(text)(leaves)
     out.backward()
     assert out.data == pytest.approx(float(symbolic.subs(at).evalf(30)), rel=1e-12)
@@ -98,7 +98,7 @@ def test_variables_are_listed_once_in_order_of_first_appearance():
 def test_numbers_and_values_can_be_mixed_and_keywords_work():
     f = parse("x * y + 1")
     assert f(x=2, y=3.5) == 8.0  # plain numbers give a float
-    x = Value(2.0, "x")
+    x = Value(2.0, label="x")
     out = f({"x": x}, y=3.5)
     out.backward()
     assert isinstance(out, Value) and x.grad == 3.5
@@ -228,7 +228,7 @@ def test_leading_whitespace_and_line_breaks_inside_parentheses_are_fine():
 )
 def test_domain_errors_name_the_piece_that_failed(text, point, words):
     with pytest.raises(EvaluationError) as caught:
-        parse(text)({name: Value(number, name) for name, number in point.items()})
+        parse(text)({name: Value(number, label=name) for name, number in point.items()})
     for word in words:
         assert word in str(caught.value)
     assert isinstance(caught.value.__cause__, (ValueError, ArithmeticError))
