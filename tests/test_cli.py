@@ -226,6 +226,33 @@ def test_python_m_chaingrad_grad_works_and_refuses_code(tmp_path):
         assert list(tmp_path.iterdir()) == []
 
 
+def test_python_m_chaingrad_prints_what_main_prints(capsys):
+    words = ["grad", "x*y", "x=2", "y=3"]
+    code, out, err = run(capsys, *words)
+    x, y = Value(2.0), Value(3.0)
+    f = x * y
+    f.backward()
+    assert (code, out, err) == (0, f"f = {f.data!r}\n∂f/∂x = {x.grad!r}\n∂f/∂y = {y.grad!r}\n", "")
+    result = _python_m_chaingrad(*words)
+    assert (result.returncode, result.stdout, result.stderr) == (code, out, err)
+
+
+@pytest.mark.parametrize(
+    ("words", "status"),
+    [
+        (["grad", "x +* y", "x=2", "y=3"], 2),  # refused: syntax
+        (["grad", "foo(x)", "x=2"], 2),  # refused: off the whitelist
+        (["grad", "log(x)", "x=0"], 1),  # the work failed: a math domain error
+    ],
+)
+def test_python_m_chaingrad_exits_with_mains_code_and_error_for_a_bad_formula(words, status, capsys):
+    code, out, err = run(capsys, *words)
+    assert (code, out) == (status, "")
+    assert_one_line_error(err, "grad")
+    result = _python_m_chaingrad(*words)
+    assert (result.returncode, result.stdout, result.stderr) == (code, out, err)
+
+
 def test_usage_errors_and_help(capsys):
     code, out, err = run(capsys)
     assert (code, out) == (2, "")
