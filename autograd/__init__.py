@@ -1,13 +1,15 @@
 """chaingrad's engine: scalar reverse-mode automatic differentiation.
 
 `Value` records how each number was made; `Value.backward()` applies the chain rule back through the graph.
+Read value.py, ops.py and backward.py for the whole idea; fastpath.py holds what makes it fast.
 """
 
-from .backward import gradients, topological_order
+from .backward import gradients
 from .check import GradcheckError, gradcheck
 from .functional import grad, hessian, jacobian, value_and_grad, vjp
-from .fused import dot, linear, sum
-from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
+from .fused import FUSED_ACTIVATIONS, dot, linear, sum
+from .graph import topological_order
+from .modes import current_scope, detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
 from .value import (
     Value,
     abs,
@@ -27,11 +29,13 @@ from .value import (
 from .viz import GraphvizNotFoundError, draw, to_dot
 
 __all__ = [
+    "FUSED_ACTIVATIONS",
     "GradcheckError",
     "GraphvizNotFoundError",
     "Value",
     "abs",
     "cos",
+    "current_scope",
     "detect_anomaly",
     "dot",
     "draw",

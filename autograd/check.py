@@ -29,9 +29,7 @@ def gradcheck(f, *args, eps=1e-6, atol=1e-5, rtol=1e-3):
                 where = f"argument {j}" + (f", output {i}" if len(analytic) > 1 else "")
                 mismatches.append(f"{where}: analytic {a!r}, numeric {n!r}")
     if mismatches:
-        raise GradcheckError(
-            f"gradcheck failed (eps={eps}, atol={atol}, rtol={rtol}):\n  " + "\n  ".join(mismatches)
-        )
+        raise GradcheckError(f"gradcheck failed (eps={eps}, atol={atol}, rtol={rtol}):\n  " + "\n  ".join(mismatches))
     return True
 
 

@@ -1,34 +1,40 @@
-"""The fused n-ary nodes: `sum`, `dot` (a neuron's weighted sum) and `linear` (a layer's), one node each.
+"""The n-ary nodes: `sum`, `dot` (a neuron's weighted sum) and `linear` (a layer's), one node each.
 
-Their rules work on floats and on Values like every other op's. Backward's float path uses `ADD_GRADS` instead:
-for each rule, a function that adds every parent's share of the gradient straight into its `.grad`.
+Each rule works on floats and on Values like every rule in ops.py. Beside it, `@fastpath.accumulates` registers
+the fast path's version: the same shares, added straight into the parents' `.grad` in one pass.
 """
 
 import builtins
 import itertools
-import math
 import operator
+from typing import NamedTuple
 
-from . import scalar
-from . import value as elementary
+from . import fastpath, ops
 from .scalar import as_real
-from .value import Value, _result, define_op
+from .value import Value, make_node
 
 _data = operator.attrgetter("data")
 _ALWAYS_VALUE = itertools.repeat(Value)  # an endless iterator, so map(isinstance, items, ...) runs in C
 
 
-@define_op("sum")
-def _sum_grads(g, out, *xs):  # ∂(Σxᵢ)/∂xᵢ = 1
+# --- Σ xᵢ: ∂/∂xᵢ = 1. Plain numbers fold into the parameter, params['const'].
+
+
+def _sum_rule(g, out, *xs):
     return (g,) * len(xs)
 
 
-@define_op("sum", "const")
-def _sum_with_constant_grads(g, out, *xs_and_constant):
+def _sum_with_constant_rule(g, out, *xs_and_constant):
     return (g,) * (len(xs_and_constant) - 1)
 
 
-def _sum_add_grads(node, g):
+ops.define("sum", None, _sum_rule)
+ops.define("sum", None, _sum_with_constant_rule, "const")
+
+
+@fastpath.accumulates(_sum_rule)
+@fastpath.accumulates(_sum_with_constant_rule)
+def _sum_accumulate(node, g):
     for parent in node._parents:
         parent.grad += g
 
@@ -40,17 +46,20 @@ def sum(values):
     for v in values:
         data += v.data if isinstance(v, Value) else as_real(v, "autograd.sum's items")
     parents = tuple(v for v in values if isinstance(v, Value))
-    parents = parents[0] if len(parents) == 1 else parents  # a lone parent is held by itself, as unary ops do
     if not parents:
         return data
+    parents = parents[0] if len(parents) == 1 else parents  # a lone parent is held by itself, as unary ops do
     const = builtins.sum(as_real(v) for v in values if not isinstance(v, Value))
     if const:
-        return _result(data, parents, _sum_with_constant_grads, const)
-    return _result(data, parents, _sum_grads)
+        return make_node(data, parents, _sum_with_constant_rule, const)
+    return make_node(data, parents, _sum_rule)
 
 
-@define_op("dot")
-def _dot_grads(g, out, *args):  # args: ws, xs, then the bias if any. ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂bias = 1
+# --- Σ wᵢ·xᵢ (+ bias): ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂bias = 1. The parents are ws, xs, then the bias if any; or,
+# when one side is all plain numbers, the other side's Values (and the bias), the numbers being the parameter.
+
+
+def _dot_rule(g, out, *args):
     n = len(args) // 2
     shares = [g * x for x in args[n : 2 * n]] + [g * w for w in args[:n]]
     if len(args) % 2:
@@ -58,8 +67,7 @@ def _dot_grads(g, out, *args):  # args: ws, xs, then the bias if any. ∂/∂w�
     return shares
 
 
-@define_op("dot", "constants")
-def _dot_constant_grads(g, out, *args):  # args: the Values, the bias if any, then the constants. ∂/∂vᵢ = cᵢ
+def _dot_constants_rule(g, out, *args):  # args: the Values, the bias if any, then the tuple of constants
     constants = args[-1]
     shares = [g * c for c in constants]
     if len(args) - 1 > len(constants):
@@ -67,7 +75,8 @@ def _dot_constant_grads(g, out, *args):  # args: the Values, the bias if any, th
     return shares
 
 
-def _dot_add_grads(node, g):  # _dot_grads in one pass over the parents (ws, xs, then the bias if any)
+@fastpath.accumulates(_dot_rule)
+def _dot_accumulate(node, g):
     parents = node._parents
     n = len(parents) // 2
     for w, x in zip(parents[:n], parents[n:], strict=False):  # stops after the xs: the bias is added below
@@ -77,7 +86,8 @@ def _dot_add_grads(node, g):  # _dot_grads in one pass over the parents (ws, xs,
         parents[-1].grad += g
 
 
-def _dot_constant_add_grads(node, g):  # _dot_constant_grads in one pass (the Values, then the bias if any)
+@fastpath.accumulates(_dot_constants_rule)
+def _dot_constants_accumulate(node, g):
     parents, constants = node._parents, node._param
     for value, c in zip(parents, constants, strict=False):
         value.grad += g * c
@@ -85,46 +95,55 @@ def _dot_constant_add_grads(node, g):  # _dot_constant_grads in one pass (the Va
         parents[-1].grad += g
 
 
-# --- A neuron in one node: an activation whose derivative can be read off its output, fused into the dot.
-# Its rule is the dot's with g·activation'(out), the activation's own rule evaluated at the output: relu'(z) is
-# 1 where relu(z) > 0, tanh' = 1 − out², σ' = out(1 − out).
+ops.define("dot", None, _dot_rule)
+ops.define("dot", None, _dot_constants_rule, "constants")
 
 
-def _fuse(function, forward, activation_rule):
-    """(forward, rule, constants rule, function) of activation∘dot, from the activation's function, its float
-    forward and its rule; the rules' add_grads go into ADD_GRADS."""
-    op = f"{function.__name__}∘dot"
+# --- A neuron in one node: activation(Σ wᵢ·xᵢ + b), op 'relu∘dot'. Its rule is the dot's, for the gradient
+# g·activation'(z); the activations fused here have a derivative that can be read off their output, so it is
+# the activation's own rule evaluated at the output: relu' is 1 where out > 0, tanh' = 1 − out², σ' = out(1 − out).
 
-    def fused(dot_rule, dot_add_grads, param_name):
+
+class Fused(NamedTuple):
+    """A dot node's activation: its float function and function on Values (None: none), and the node's rules."""
+
+    forward: object
+    function: object
+    rule: object  # both sides Values
+    constants_rule: object  # one side plain numbers
+
+
+def _fuse(op, function):
+    """The rules of `op`∘dot, registered as ops with their accumulators."""
+
+    activation_rule = op.rule
+
+    def fused(dot_rule, dot_accumulate, param_name):
         def rule(g, out, *args):
             return dot_rule(activation_rule(g, out, out)[0], out, *args)
 
-        def add_grads(node, g):
-            dot_add_grads(node, activation_rule(g, node.data, node.data)[0])
+        @fastpath.accumulates(rule)
+        def accumulate(node, g):
+            dot_accumulate(node, activation_rule(g, node.data, node.data)[0])
 
-        ADD_GRADS[define_op(op, param_name)(rule)] = add_grads
+        ops.define(f"{op.name}∘dot", None, rule, param_name)
         return rule
 
-    plain = fused(_dot_grads, _dot_add_grads, "param")
-    return forward, plain, fused(_dot_constant_grads, _dot_constant_add_grads, "constants"), function
+    return Fused(
+        op.forward,
+        function,
+        fused(_dot_rule, _dot_accumulate, "param"),
+        fused(_dot_constants_rule, _dot_constants_accumulate, "constants"),
+    )
 
 
-# Backward's float path for the n-ary nodes: rule -> add_grads(node, g). A neuron's node has 2n + 1 parents, and
-# one pass over them costs less than a list of their data, a list of shares and a pass to add those.
-ADD_GRADS = {
-    _sum_grads: _sum_add_grads,
-    _sum_with_constant_grads: _sum_add_grads,
-    _dot_grads: _dot_add_grads,
-    _dot_constant_grads: _dot_constant_add_grads,
-}
-
-# activation name -> (float forward, rule, constants rule, the function on Values); None: the weighted sum alone
+_PLAIN = Fused(None, None, _dot_rule, _dot_constants_rule)
 ACTIVATIONS = {
-    None: (None, _dot_grads, _dot_constant_grads, None),
-    "relu": _fuse(elementary.relu, elementary._relu, elementary._relu_grads),
-    "tanh": _fuse(elementary.tanh, math.tanh, elementary._tanh_grads),
-    "sigmoid": _fuse(elementary.sigmoid, scalar.sigmoid, elementary._sigmoid_grads),
+    "relu": _fuse(ops.RELU, Value.relu),
+    "tanh": _fuse(ops.TANH, Value.tanh),
+    "sigmoid": _fuse(ops.SIGMOID, Value.sigmoid),
 }
+FUSED_ACTIVATIONS = tuple(ACTIVATIONS)  # what dot(..., activation=) and linear(..., activation=) accept
 
 
 def dot(ws, xs, bias=None, activation=None):
@@ -185,14 +204,10 @@ class _Inputs:
     def dots(self, rows, biases, activation=None):
         """[activation(Σᵢ row[i]·xᵢ + bias)] with these as the xs, for rows (lists as long as the xs) and biases
         (or None): one node per row when the row is all Values, else elementary ops."""
-        if activation not in ACTIVATIONS:
-            raise ValueError(
-                f"unknown activation {activation!r} for a dot node: it fuses 'relu', 'tanh' or 'sigmoid' (or None); "
-                "apply any other function to the node it returns"
-            )
-        forward, rule, constants_rule, _ = ACTIVATIONS[activation]
+        fused = _activation(activation)
+        forward = fused.forward
         values, data, n = self.values, self.data, len(self.items)
-        rule, param = (rule, None) if values else (constants_rule, data)
+        rule, param = (fused.rule, None) if values else (fused.constants_rule, data)
         out = []
         for row, bias in zip(rows, biases, strict=True):
             if data is None or _count_values(row) != n or not (bias is None or isinstance(bias, Value)):
@@ -206,7 +221,7 @@ class _Inputs:
                 parents = (*row, *values, bias)
             if forward is not None:
                 total = forward(total)
-            out.append(_result(total, parents if len(parents) > 1 else parents[0], rule, param))
+            out.append(make_node(total, parents if len(parents) > 1 else parents[0], rule, param))
         return out
 
     def _unfused_dot(self, row, bias, activation):
@@ -214,8 +229,19 @@ class _Inputs:
             total = self.dots([row], [None])[0] + bias
         else:
             total = _elementary_dot(row, self.items, bias)
-        function = ACTIVATIONS[activation][3]
+        function = _activation(activation).function
         return total if function is None else function(total)
+
+
+def _activation(name):
+    if name is None:
+        return _PLAIN
+    if name not in ACTIVATIONS:
+        raise ValueError(
+            f"unknown activation {name!r} for a dot node: it fuses 'relu', 'tanh' or 'sigmoid' (or None); "
+            "apply any other function to the node it returns"
+        )
+    return ACTIVATIONS[name]
 
 
 def _elementary_dot(ws, xs, bias):

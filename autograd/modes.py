@@ -1,4 +1,9 @@
-"""Grad modes: `no_grad`, `enable_grad`, `detect_anomaly` and `scope`, per thread and per asyncio task (contextvars)."""
+"""Grad modes: `no_grad`, `enable_grad`, `detect_anomaly` and `scope`, per thread and per asyncio task.
+
+Every new node reads one `Mode`, by name: does it record its parents (`grad_enabled`), does it check for NaN and
+inf (`anomaly`), and which scope path does it carry (`scope`). Each mode's context manager is a `ModeChange`:
+entering sets the Mode it makes from the one in force, leaving puts back the Mode it replaced.
+"""
 
 import contextvars
 import functools
@@ -7,16 +12,16 @@ from typing import NamedTuple
 
 
 class Mode(NamedTuple):
-    """What every new node reads: record parents?, check for NaN/inf?, and the scope path to tag it with."""
+    """What the nodes built here read: record parents?, check for NaN/inf?, the scope path; and the Mode outside."""
 
     grad_enabled: bool = True
     anomaly: bool = False
     scope: str = ""
+    outer: "Mode | None" = None  # the Mode to restore on leaving (None: the default)
 
 
 DEFAULT = Mode()
-# One variable for all modes, None while every mode is at its default: each op then pays for one `get()` and one
-# `is None` test, and only the rare op under a mode reads the fields.
+# None while no mode is entered: then every op pays one `get()` and one `is None` test, and reads no field.
 current = contextvars.ContextVar("chaingrad_mode", default=None)
 
 
@@ -25,41 +30,51 @@ def get_mode():
     return current.get() or DEFAULT
 
 
-def _enter(**changes):
-    mode = get_mode()._replace(**changes)
-    return current.set(None if mode == DEFAULT else mode)
+def is_grad_enabled():
+    """True when ops record their parents (the default), False inside `no_grad`."""
+    return get_mode().grad_enabled
 
 
-class _Switch:
-    """Sets one mode field for a with-block, or for each call of a decorated function."""
+def current_scope():
+    """The scope path that nodes built here are tagged with ('' outside every scope)."""
+    return get_mode().scope
 
-    _field: str
-    _value: bool
 
-    def __new__(cls, func=None):
-        # `@no_grad` without parentheses: decorate straight away, as torch.no_grad allows.
-        if callable(func):
-            return cls()(func)
-        return super().__new__(cls)
+def scope_path(outer, name):
+    """The path of scope `name` opened inside the path `outer`: 'outer/name', or 'name' at the top."""
+    return f"{outer}/{name}" if outer else name
 
-    def __init__(self, func=None):
-        self._tokens = []
+
+class ModeChange:
+    """A context manager and decorator that changes the Mode inside it; subclasses say how, in `changed`.
+
+    The Mode it replaces is kept in the new Mode itself (`outer`), not in this object, so one object can be
+    entered again while inside it, and shared between threads.
+    """
+
+    __slots__ = ()
+
+    def changed(self, mode, outer):
+        """The Mode inside, made from `mode`, the one in force outside, and keeping `outer` to restore."""
+        raise NotImplementedError
 
     def __enter__(self):
-        self._tokens.append(_enter(**{self._field: self._value}))
+        outer = current.get()
+        current.set(self.changed(outer or DEFAULT, outer))
         return self
 
     def __exit__(self, *exc_info):
-        current.reset(self._tokens.pop())
+        current.set(current.get().outer)
         return False
 
     def __call__(self, func):
+        """Decorate `func`: the mode holds for each call (for a generator function, for each of its steps)."""
         if inspect.isgeneratorfunction(func):
             return self._wrap_generator(func)
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            with type(self)():
+            with self:
                 return func(*args, **kwargs)
 
         return wrapper
@@ -74,7 +89,7 @@ class _Switch:
             step, argument = generator.send, None
             while True:
                 try:
-                    with type(self)():
+                    with self:
                         item = step(argument)
                 except StopIteration as stop:
                     return stop.value
@@ -89,45 +104,45 @@ class _Switch:
         return wrapper
 
 
+class _Switch(ModeChange):
+    """A ModeChange that sets one field; usable as `@no_grad` without parentheses too, as torch.no_grad is."""
+
+    __slots__ = ()
+    field: str
+    value: bool
+
+    def __new__(cls, func=None):
+        if callable(func):  # `@no_grad` without parentheses: decorate straight away
+            return cls()(func)
+        return super().__new__(cls)
+
+    def __init__(self, func=None):
+        pass
+
+    def changed(self, mode, outer):
+        return mode._replace(**{self.field: self.value, "outer": outer})
+
+
 class no_grad(_Switch):
     """Context manager and decorator: ops inside record no parents, so nothing is backpropagated through them."""
 
-    _field, _value = "grad_enabled", False
+    field, value = "grad_enabled", False
 
 
 class enable_grad(_Switch):
     """Context manager and decorator: turn graph recording back on inside `no_grad`."""
 
-    _field, _value = "grad_enabled", True
+    field, value = "grad_enabled", True
 
 
 class detect_anomaly(_Switch):
     """Context manager and decorator: a NaN or inf made in forward or backward raises FloatingPointError."""
 
-    _field, _value = "anomaly", True
+    field, value = "anomaly", True
 
 
-def current_scope():
-    """The scope path that nodes built here are tagged with ('' outside every scope)."""
-    return get_mode().scope
-
-
-def scope_path(outer, name):
-    """The path of scope `name` opened inside the path `outer`: 'outer/name', or 'name' at the top."""
-    return f"{outer}/{name}" if outer else name
-
-
-def is_grad_enabled():
-    """True when ops record their parents (the default), False inside `no_grad`."""
-    return get_mode().grad_enabled
-
-
-class scope:
-    """Context manager: tag every node built inside with `name`; scopes nest as 'outer/inner'.
-
-    A scope keeps no state between enter and exit (exit drops the last path component), so one scope object
-    can be reused, and shared across threads, as nn's layers do.
-    """
+class scope(ModeChange):
+    """Context manager and decorator: tag every node built inside with `name`; scopes nest as 'outer/inner'."""
 
     __slots__ = ("name",)
 
@@ -136,20 +151,6 @@ class scope:
             raise ValueError(f"scope name must be a non-empty str without '/', got {name!r}")
         self.name = name
 
-    def __enter__(self):
-        # nn enters one per neuron per forward, thousands a training step: so the Mode is built directly.
-        grad_enabled, anomaly, outer = current.get() or DEFAULT
-        current.set(_new_tuple(Mode, (grad_enabled, anomaly, scope_path(outer, self.name))))
-        return self
-
-    def __exit__(self, *exc_info):
-        grad_enabled, anomaly, path = current.get()
-        outer = path.rpartition("/")[0]
-        if not outer and grad_enabled and not anomaly:
-            current.set(None)
-        else:
-            current.set(_new_tuple(Mode, (grad_enabled, anomaly, outer)))
-        return False
-
-
-_new_tuple = tuple.__new__
+    def changed(self, mode, outer):
+        # nn enters a scope per layer for every sample, so the Mode is built directly rather than by _replace.
+        return Mode(mode.grad_enabled, mode.anomaly, scope_path(mode.scope, self.name), outer)

@@ -80,9 +80,7 @@ def power(base, exponent):
     if base == 0 and exponent < 0:
         raise ZeroDivisionError(f"pow: 0.0 cannot be raised to the negative power {exponent!r}")
     if base < 0 and math.isfinite(exponent) and not float(exponent).is_integer():
-        raise ValueError(
-            f"pow: negative base {base!r} with non-integer exponent {exponent!r} has no real result"
-        )
+        raise ValueError(f"pow: negative base {base!r} with non-integer exponent {exponent!r} has no real result")
     try:
         return base**exponent
     except OverflowError:

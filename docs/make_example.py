@@ -8,7 +8,7 @@ import pathlib
 from autograd import Value
 from autograd.viz import draw
 
-x, w, b = Value(2.0, "x"), Value(3.0, "w"), Value(1.0, "b")
+x, w, b = Value(2.0, label="x"), Value(3.0, label="w"), Value(1.0, label="b")
 wx = w * x
 wx.label = "w·x"
 z = wx + b

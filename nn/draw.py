@@ -13,8 +13,14 @@ POSITIVE, NEGATIVE, ZERO = "#1f77b4", "#d62728", "#999999"  # blue, red, grey
 MAX_PENWIDTH = 3.0
 # neato with pinned positions (see _column) keeps each layer's neurons in index order, top to bottom.
 GRAPH = {"rankdir": "LR", "splines": "false", "pad": "0.2", "outputorder": "edgesfirst"}
-NODE = {"shape": "circle", "fixedsize": "true", "width": "0.45", "fontsize": "10", "style": "filled",
-        "fillcolor": "white"}
+NODE = {
+    "shape": "circle",
+    "fixedsize": "true",
+    "width": "0.45",
+    "fontsize": "10",
+    "style": "filled",
+    "fillcolor": "white",
+}
 
 
 def draw_network(model, filename=None):
@@ -31,15 +37,30 @@ def draw_network(model, filename=None):
     tallest = max(len(previous), *(len(named) for _, named in layers))
     _column(dot, 0, tallest, "input", [(name, {}) for name in previous])
     for column, (label, named) in enumerate(layers, start=1):
-        _column(dot, column, tallest, f"{label}: {named[0][1].activation}", [
-            (name, {"label": "", "tooltip": f"{name}: " + (f"b = {n.b.data:.4g}" if n.b is not None else "no bias")})
-            for name, n in named
-        ])
+        _column(
+            dot,
+            column,
+            tallest,
+            f"{label}: {named[0][1].activation}",
+            [
+                (
+                    name,
+                    {"label": "", "tooltip": f"{name}: " + (f"b = {n.b.data:.4g}" if n.b is not None else "no bias")},
+                )
+                for name, n in named
+            ],
+        )
         for name, neuron in named:
             for i, (source, w) in enumerate(zip(previous, neuron.w, strict=True)):
                 colour = POSITIVE if w.data > 0 else NEGATIVE if w.data < 0 else ZERO
-                dot.edge(source, name, color=colour, arrowhead="none", tooltip=f"{name}.w.{i} = {w.data:.4g}",
-                         penwidth=f"{max(MAX_PENWIDTH * abs(w.data) / largest, 0.1):.3f}")
+                dot.edge(
+                    source,
+                    name,
+                    color=colour,
+                    arrowhead="none",
+                    tooltip=f"{name}.w.{i} = {w.data:.4g}",
+                    penwidth=f"{max(MAX_PENWIDTH * abs(w.data) / largest, 0.1):.3f}",
+                )
         previous = [name for name, _ in named]
     if filename is not None:
         _render(dot, filename)
@@ -57,8 +78,10 @@ def _column(dot, column, tallest, title, nodes):
 def _layers(model):
     """[(layer label, [(node name, neuron)])] for each layer; node names are the neurons' parameter prefixes."""
     if isinstance(model, MLP):
-        return [(f"layers.{i}", [(f"layers.{i}.neurons.{j}", n) for j, n in enumerate(layer.neurons)])
-                for i, layer in enumerate(model.layers)]
+        return [
+            (f"layers.{i}", [(f"layers.{i}.neurons.{j}", n) for j, n in enumerate(layer.neurons)])
+            for i, layer in enumerate(model.layers)
+        ]
     if isinstance(model, Layer):
         return [("layer", [(f"neurons.{j}", n) for j, n in enumerate(model.neurons)])]
     if isinstance(model, Neuron):

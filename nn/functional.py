@@ -33,8 +33,10 @@ def bce_with_logits(logits, targets, reduction="mean"):
 
     (Both terms are >= 0, so nothing cancels: exact even where σ(x) rounds to 0 or 1.)
     """
-    losses = [y * autograd.softplus(-x) + (1 - y) * autograd.softplus(x)
-              for x, y in _pairs(logits, targets, "bce_with_logits")]
+    losses = [
+        y * autograd.softplus(-x) + (1 - y) * autograd.softplus(x)
+        for x, y in _pairs(logits, targets, "bce_with_logits")
+    ]
     return _reduce(losses, reduction)
 
 

@@ -14,15 +14,13 @@ from collections.abc import Mapping
 
 import autograd
 from autograd import Value
-from autograd.fused import ACTIVATIONS as _AUTOGRAD_ACTIVATIONS
-from autograd.modes import current_scope, scope_path
-
-generator = random.Random()  # every init draws from this; `manual_seed` makes it repeatable
+from autograd.modes import scope_path
 
 
 def manual_seed(seed):
-    """Seed the generator that initialises parameters: the same seed gives identical parameters."""
-    generator.seed(seed)
+    """Seed Python's `random`, which initial weights are drawn from, as micrograd's are: the same seed gives
+    identical parameters, and `random.seed(1337)` before `MLP(2, [16, 16, 1])` gives micrograd's own."""
+    random.seed(seed)
 
 
 ACTIVATIONS = {
@@ -36,23 +34,23 @@ ACTIVATIONS = {
 
 
 # The activations a fused neuron computes inside its dot node.
-FUSED_ACTIVATIONS = frozenset(name for name in _AUTOGRAD_ACTIVATIONS if name is not None)
+FUSED_ACTIVATIONS = frozenset(autograd.FUSED_ACTIVATIONS)
 
 
 def init_weights(init, fan_in, fan_out=1):
-    """`fan_in` starting weights drawn from `generator`.
+    """`fan_in` starting weights drawn from Python's `random`.
 
     'uniform': U(−1, 1), micrograd's.
     'xavier':  U(−a, a) with a = √(6 / (fan_in + fan_out)) (Glorot & Bengio 2010; torch's xavier_uniform_).
     'he':      N(0, σ²) with σ = √(2 / fan_in) (He et al. 2015; torch's kaiming_normal_ for ReLU).
     """
     if init == "uniform":
-        return [generator.uniform(-1, 1) for _ in range(fan_in)]
+        return [random.uniform(-1, 1) for _ in range(fan_in)]
     if init == "xavier":
         a = math.sqrt(6 / (fan_in + fan_out))
-        return [generator.uniform(-a, a) for _ in range(fan_in)]
+        return [random.uniform(-a, a) for _ in range(fan_in)]
     if init == "he":
-        return [generator.gauss(0.0, math.sqrt(2 / fan_in)) for _ in range(fan_in)]
+        return [random.gauss(0.0, math.sqrt(2 / fan_in)) for _ in range(fan_in)]
     raise ValueError(f"unknown init {init!r}; choose one of 'uniform', 'xavier', 'he'")
 
 
@@ -125,8 +123,11 @@ class Module:
         missing = [name for name in params if name not in state_dict]
         extra = [name for name in state_dict if name not in params]
         bad = [f"{k!r} is {v!r}" for k, v in state_dict.items() if k in params and not _is_number(v)]
-        problems = [f"{what}: {', '.join(map(str, items))}" for what, items in
-                    (("missing", missing), ("unexpected", extra), ("not a number", bad)) if items]
+        problems = [
+            f"{what}: {', '.join(map(str, items))}"
+            for what, items in (("missing", missing), ("unexpected", extra), ("not a number", bad))
+            if items
+        ]
         if problems:
             raise ValueError(f"load_state_dict: {'; '.join(problems)}. Nothing was loaded.")
         for name, p in params.items():
@@ -139,45 +140,70 @@ class Module:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in config.items())})"
 
 
+def neurons(weights, biases, x, activations, fused, scopes=None):
+    """activation(Σᵢ wᵢxᵢ + b) for each neuron's weights w, bias b (or None) and activation, on the inputs x.
+
+    Fused, each weighted sum is one `autograd.dot` node with a relu, tanh or sigmoid inside it (op 'relu∘dot'),
+    and all of them read x once (`autograd.linear`). Unfused, micrograd's graph: a `*` node per input, one `sum`
+    node and the activation's node. `scopes`, a scope path per neuron, tags the nodes each neuron builds.
+    """
+    if not fused:
+        out = []
+        for w, b, activation in zip(weights, biases, activations, strict=True):
+            terms = [wi * xi for wi, xi in zip(w, x, strict=True)]
+            out.append(ACTIVATIONS[activation](autograd.sum(terms if b is None else [*terms, b])))
+        return out
+    first = activations[0]
+    if first in FUSED_ACTIVATIONS and all(a == first for a in activations):
+        out = autograd.linear(weights, x, biases, first)
+        nodes = [out]
+    else:
+        sums = autograd.linear(weights, x, biases)
+        out = [ACTIVATIONS[a](total) for a, total in zip(activations, sums, strict=True)]
+        nodes = [sums, out]
+    if scopes is not None:  # what entering each neuron's scope would tag its nodes with, without the enters
+        for layer_nodes in nodes:
+            for path, node in zip(scopes, layer_nodes, strict=True):
+                node.scope = path
+    return out
+
+
 class Neuron(Module):
-    """activation(Σ wᵢxᵢ + b). With `fused` (the default) the weighted sum and bias are one `autograd.dot` node,
-    and a relu, tanh or sigmoid is part of it (op 'relu∘dot'): the neuron is one node. With fused=False, a `*`
-    node per input, one `autograd.sum` node and the activation's: the elementary graph, for teaching.
+    """activation(Σ wᵢxᵢ + b), built by `neurons`. On its own a Neuron builds micrograd's elementary graph (a `*`
+    node per input, one `sum`, the activation), so that its picture shows what the code says; `fused=True`
+    makes it one `dot` node, as the neurons of a Layer are.
 
     `nonlin` is micrograd's flag: True means 'relu', False 'linear' (it overrides `activation`).
     `fan_out` only matters to 'xavier'; a Layer passes its width.
     """
 
-    def __init__(self, nin, activation="relu", init="uniform", bias=True, nonlin=None, fan_out=1, fused=True):
+    def __init__(self, nin, activation="relu", init="uniform", bias=True, nonlin=None, fan_out=1, fused=False):
         _check_size(nin, "Neuron's nin")
         activation = _activation(activation, nonlin)
-        self.w = [Value(w, f"w.{i}") for i, w in enumerate(init_weights(init, nin, fan_out))]
-        self.b = Value(0.0, "b") if bias else None
+        self.w = [Value(w, label=f"w.{i}") for i, w in enumerate(init_weights(init, nin, fan_out))]
+        self.b = Value(0.0, label="b") if bias else None
         self.activation = activation
         self.fused = bool(fused)
         self.config = {
-            "nin": nin, "activation": activation, "init": init, "bias": bias, "fan_out": fan_out, "fused": self.fused
+            "nin": nin,
+            "activation": activation,
+            "init": init,
+            "bias": bias,
+            "fan_out": fan_out,
+            "fused": self.fused,
         }
 
     def forward(self, x):
         x = _inputs(x)
         _check_input_count(x, len(self.w))
-        if self.fused:
-            if self.activation in FUSED_ACTIVATIONS:
-                return autograd.dot(self.w, x, self.b, activation=self.activation)
-            total = autograd.dot(self.w, x, self.b)
-        else:
-            terms = [wi * xi for wi, xi in zip(self.w, x, strict=True)]
-            total = autograd.sum([*terms, self.b] if self.b is not None else terms)
-        return ACTIVATIONS[self.activation](total)
+        return neurons([self.w], [self.b], x, [self.activation], self.fused)[0]
 
 
 class Layer(Module):
     """`nout` neurons reading the same inputs; returns a list, or one Value when `nout` is 1 (as micrograd).
 
-    Fused (the default), the layer computes its neurons together with `autograd.linear`, which reads the inputs
-    once for all of them, and builds the nodes each neuron's own forward would (it does not call that forward).
-    Either way each neuron's nodes carry the scope 'neurons.j' inside the layer's.
+    Fused (the default), the layer computes its neurons together with `neurons`, which reads the inputs once
+    for all of them. Either way each neuron's nodes carry the scope 'neurons.j' inside the layer's.
     """
 
     def __init__(self, nin, nout, activation="relu", init="uniform", bias=True, nonlin=None, fused=True):
@@ -186,7 +212,12 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, init, bias, fan_out=nout, fused=fused) for _ in range(nout)]
         self._scopes, self._scope_paths = _named_scopes("neurons", nout), {}
         self.config = {
-            "nin": nin, "nout": nout, "activation": activation, "init": init, "bias": bias, "fused": bool(fused)
+            "nin": nin,
+            "nout": nout,
+            "activation": activation,
+            "init": init,
+            "bias": bias,
+            "fused": bool(fused),
         }
 
     def forward(self, x):
@@ -196,22 +227,11 @@ class Layer(Module):
             for scope, neuron in zip(self._neuron_scopes(), self.neurons, strict=True):
                 with scope:
                     out.append(neuron(x))
-            return out[0] if len(out) == 1 else out
-        neurons = self.neurons
-        _check_input_count(x, len(neurons[0].w))
-        weights, biases, activation = [n.w for n in neurons], [n.b for n in neurons], neurons[0].activation
-        if activation in FUSED_ACTIVATIONS and all(n.activation == activation for n in neurons):
-            out = autograd.linear(weights, x, biases, activation)
-            nodes = [out]
         else:
-            sums = autograd.linear(weights, x, biases)
-            out = [ACTIVATIONS[n.activation](total) for n, total in zip(neurons, sums, strict=True)]
-            nodes = [sums, out]
-        # What entering each neuron's scope would tag them with, without the cost of thousands of enters per step.
-        paths = self._neuron_scope_paths()
-        for layer_nodes in nodes:
-            for path, node in zip(paths, layer_nodes, strict=True):
-                node.scope = path
+            layer = self.neurons
+            _check_input_count(x, len(layer[0].w))
+            weights, biases, activations = [n.w for n in layer], [n.b for n in layer], [n.activation for n in layer]
+            out = neurons(weights, biases, x, activations, fused=True, scopes=self._neuron_scope_paths())
         return out[0] if len(out) == 1 else out
 
     def _neuron_scopes(self):
@@ -222,7 +242,7 @@ class Layer(Module):
 
     def _neuron_scope_paths(self):
         """Each neuron's scope path inside the current one: what the fused forward tags its nodes with."""
-        scopes, outer = self._neuron_scopes(), current_scope()
+        scopes, outer = self._neuron_scopes(), autograd.current_scope()
         paths = self._scope_paths.get(outer)
         if paths is None:
             paths = tuple(scope_path(outer, scope.name) for scope in scopes)
@@ -251,8 +271,15 @@ class MLP(Module):
             for i in range(len(nouts))
         ]
         self._scopes = _named_scopes("layers", len(nouts))
-        self.config = {"nin": nin, "nouts": nouts, "activation": activation,
-                       "output_activation": output_activation, "init": init, "bias": bias, "fused": bool(fused)}
+        self.config = {
+            "nin": nin,
+            "nouts": nouts,
+            "activation": activation,
+            "output_activation": output_activation,
+            "init": init,
+            "bias": bias,
+            "fused": bool(fused),
+        }
 
     def forward(self, x):
         if len(self._scopes) != len(self.layers):  # layers were added or removed since __init__

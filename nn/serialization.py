@@ -6,6 +6,7 @@
 """
 
 import json
+import random
 
 from autograd.files import atomic_write
 
@@ -37,13 +38,13 @@ def load(path, model=None):
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ValueError(f"nn.load: {path} is not valid JSON, so it is corrupt or truncated ({e})") from e
     if not isinstance(record, dict) or record.get("format") != FORMAT:
-        raise ValueError(f"nn.load: {path} is not a chaingrad model file (no \"format\": \"{FORMAT}\" marker)")
+        raise ValueError(f'nn.load: {path} is not a chaingrad model file (no "format": "{FORMAT}" marker)')
     version = record.get("version")
     if not isinstance(version, int) or not 1 <= version <= VERSION:
         raise ValueError(f"nn.load: {path} has format version {version!r}; this chaingrad reads version {VERSION}")
     name, config, state = record.get("class"), record.get("config"), record.get("state_dict")
     if not isinstance(state, dict):
-        raise ValueError(f"nn.load: {path} has no \"state_dict\" object")
+        raise ValueError(f'nn.load: {path} has no "state_dict" object')
     if model is None:
         model = _build(path, name, config)
     elif name != type(model).__name__:
@@ -56,18 +57,18 @@ def load(path, model=None):
 
 
 def _build(path, name, config):
-    """A fresh `name`(**config), without consuming the nn random generator (its parameters are overwritten anyway)."""
+    """A fresh `name`(**config), without consuming Python's `random` (its parameters are overwritten anyway)."""
     if name not in BUILDERS:
         raise ValueError(
             f"nn.load: {path} holds a {name!r}; only {', '.join(BUILDERS)} can be rebuilt from a file, "
             "so build the model yourself and pass it: nn.load(path, model=...)"
         )
     if not isinstance(config, dict):
-        raise ValueError(f"nn.load: {path} has no \"config\" object to rebuild the {name} from")
-    state = module.generator.getstate()
+        raise ValueError(f'nn.load: {path} has no "config" object to rebuild the {name} from')
+    state = random.getstate()
     try:
         return BUILDERS[name](**config)
     except (TypeError, ValueError) as e:
         raise ValueError(f"nn.load: {path}: cannot rebuild {name} from config {config!r}: {e}") from e
     finally:
-        module.generator.setstate(state)
+        random.setstate(state)

@@ -1,8 +1,8 @@
 """`gradcheck`: backward's derivatives against central finite differences.
 
-Wrong derivatives are built honestly, as custom ops whose hand-written local gradient is wrong, with the same
-`define_op` and `_result(data, parents, rule)` every built-in op uses. Expected numbers come from math, never from the
-engine.
+Wrong derivatives are built honestly, as custom ops whose hand-written local gradient is wrong, the way micrograd
+and its lecture add an op: `Value(data, (inputs,), 'name')` with a `_backward` closure. Expected numbers come from
+math, never from the engine.
 """
 
 import math
@@ -11,30 +11,39 @@ import re
 import pytest
 
 import autograd as ag
-from autograd import GradcheckError, gradcheck
-from autograd.value import _result, define_op
+from autograd import GradcheckError, Value, gradcheck
+
+
+def custom_op(name, data, inputs, local_grads):
+    """An op the micrograd way: `local_grads()` gives ∂out/∂input for each input, from their data."""
+    out = Value(data, tuple(inputs), name)
+
+    def _backward():
+        for x, local in zip(inputs, local_grads(), strict=True):
+            x.grad += local * out.grad
+
+    out._backward = _backward
+    return out
 
 
 def bad_sin(x):
     """sin x whose backward claims ∂/∂x = 2 (the true derivative is cos x)."""
-    return _result(math.sin(x.data), x, define_op("bad_sin")(lambda g, out, x: (g * 2.0,)))
+    return custom_op("bad_sin", math.sin(x.data), [x], lambda: [2.0])
 
 
 def bad_mul(a, b):
     """a·b whose backward is right for a but claims ∂/∂b = a + 1 (the true derivative is a)."""
-    return _result(a.data * b.data, (a, b), define_op("bad_mul")(lambda g, out, a, b: (g * b, g * (a + 1.0))))
+    return custom_op("bad_mul", a.data * b.data, [a, b], lambda: [b.data, a.data + 1.0])
 
 
 def sin_with_offset(offset):
     """sin x whose backward is cos x + offset: an error of exactly `offset`."""
-    rule = define_op("sin_offset")(lambda g, out, x: (g * (math.cos(x) + offset),))
-    return lambda x: _result(math.sin(x.data), x, rule)
+    return lambda x: custom_op("sin_offset", math.sin(x.data), [x], lambda: [math.cos(x.data) + offset])
 
 
 def sin_with_scale(scale):
     """sin x whose backward is scale·cos x: a relative error of scale − 1."""
-    rule = define_op("sin_scale")(lambda g, out, x: (g * scale * math.cos(x),))
-    return lambda x: _result(math.sin(x.data), x, rule)
+    return lambda x: custom_op("sin_scale", math.sin(x.data), [x], lambda: [scale * math.cos(x.data)])
 
 
 MISMATCH = re.compile(r"argument (\d+)(?:, output (\d+))?: analytic (\S+), numeric (\S+)")

@@ -180,7 +180,7 @@ def test_nested_grad_mixed_partials(name, point, inner, outer):
 @pytest.mark.parametrize("name", ["poly", "tanh", "x_sin", "sigmoid"])
 def test_grad_called_with_values_returns_differentiable_values(name):
     point = 0.4
-    x = Value(point, "x")
+    x = Value(point, label="x")
     d = grad(functools.partial(UNARY[name], m=AG))(x)
     assert isinstance(d, Value)
     assert d.data == approx(num(unary_derivative(name, 1), point))
@@ -237,7 +237,7 @@ def test_value_and_grad_argnums(argnums):
 
 
 def test_value_and_grad_with_values_returns_values():
-    x = Value(0.6, "x")
+    x = Value(0.6, label="x")
     value, slope = value_and_grad(lambda t: t.tanh() * t)(x)
     assert isinstance(value, Value)
     assert isinstance(slope, Value)
@@ -292,7 +292,7 @@ def _transforms(w, h):
 @pytest.mark.parametrize("transform", list(_transforms(None, None)))
 @pytest.mark.parametrize("prior_grad", [0.0, 0.25])
 def test_transforms_do_not_touch_user_grads(transform, prior_grad):
-    w = Value(W0, "w")
+    w = Value(W0, label="w")
     h = w * 3  # a user-owned intermediate node
     w.grad = h.grad = prior_grad
     call, expected = _transforms(w, h)[transform]
@@ -307,7 +307,7 @@ def test_transforms_do_not_touch_user_grads(transform, prior_grad):
 
 
 def test_grad_does_not_touch_grad_of_value_arguments():
-    x = Value(0.3, "x")
+    x = Value(0.3, label="x")
     x.grad = 0.5
     assert grad(lambda t: t.exp())(x).data == approx(math.exp(0.3))
     assert x.grad == 0.5
@@ -413,7 +413,7 @@ def test_hessian_matches_torch(name):
 @pytest.mark.parametrize("point", UNARY_POINTS)
 @pytest.mark.parametrize("name", UNARY)
 def test_backward_create_graph_higher_derivatives(name, point):
-    x = Value(point, "x")
+    x = Value(point, label="x")
     UNARY[name](x, AG).backward(create_graph=True)
     first = x.grad
     assert isinstance(first, Value)
@@ -434,7 +434,7 @@ def test_backward_create_graph_higher_derivatives(name, point):
 @pytest.mark.parametrize("point", BINARY_POINTS)
 @pytest.mark.parametrize("name", BINARY)
 def test_backward_create_graph_mixed_partials(name, point):
-    x, y = Value(point[0], "x"), Value(point[1], "y")
+    x, y = Value(point[0], label="x"), Value(point[1], label="y")
     BINARY[name](x, y, AG).backward(create_graph=True)
     gx, gy = x.grad, y.grad
     expr = binary_expr(name)

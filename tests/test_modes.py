@@ -29,7 +29,7 @@ OPS = [
 
 
 def leaves():
-    return Value(1.5, "a"), Value(0.5, "b")
+    return Value(1.5, label="a"), Value(0.5, label="b")
 
 
 def assert_recorded(out, op, parents, a, b):
@@ -317,7 +317,7 @@ def test_detach_returns_new_leaf_with_same_data():
 
 
 def test_detach_of_leaf_is_a_new_object():
-    a = Value(2.0, "a")
+    a = Value(2.0, label="a")
     a.grad = 3.0
     d = a.detach()
     assert d is not a
@@ -344,14 +344,20 @@ def test_grad_through_detach_only_is_zero():
 # --- detect_anomaly
 
 FORWARD_ANOMALIES = [
-    pytest.param(lambda: Value(1e308, "big") * 10, "'*'", ["big=1e+308"], math.isinf, id="mul_overflow"),
-    pytest.param(lambda: Value(INF, "a") - Value(INF), "'-'", ["a=inf"], math.isnan, id="inf_minus_inf"),
-    pytest.param(lambda: Value(INF, "a") - Value(INF, "b"), "'-'", ["a=inf", "b=inf"], math.isnan, id="labels"),
-    pytest.param(lambda: Value(1000.0, "t").exp(), "'exp'", ["t=1000.0"], math.isinf, id="exp_overflow"),
-    pytest.param(lambda: Value(INF, "p") * 0.0, "'*'", ["p=inf"], math.isnan, id="inf_times_zero"),
-    pytest.param(lambda: Value(10.0, "base") ** 400, "'**400'", ["base=10.0"], math.isinf, id="pow_overflow"),
+    pytest.param(lambda: Value(1e308, label="big") * 10, "'*'", ["big=1e+308"], math.isinf, id="mul_overflow"),
+    pytest.param(lambda: Value(INF, label="a") - Value(INF), "'-'", ["a=inf"], math.isnan, id="inf_minus_inf"),
     pytest.param(
-        lambda: Value(1e300, "n") / Value(1e-300, "d"), "'/'", ["n=1e+300", "d=1e-300"], math.isinf, id="div_overflow"
+        lambda: Value(INF, label="a") - Value(INF, label="b"), "'-'", ["a=inf", "b=inf"], math.isnan, id="labels"
+    ),
+    pytest.param(lambda: Value(1000.0, label="t").exp(), "'exp'", ["t=1000.0"], math.isinf, id="exp_overflow"),
+    pytest.param(lambda: Value(INF, label="p") * 0.0, "'*'", ["p=inf"], math.isnan, id="inf_times_zero"),
+    pytest.param(lambda: Value(10.0, label="base") ** 400, "'**400'", ["base=10.0"], math.isinf, id="pow_overflow"),
+    pytest.param(
+        lambda: Value(1e300, label="n") / Value(1e-300, label="d"),
+        "'/'",
+        ["n=1e+300", "d=1e-300"],
+        math.isinf,
+        id="div_overflow",
     ),
 ]
 
@@ -379,22 +385,22 @@ def test_forward_anomaly_also_under_no_grad(compute, op, labels, bad):
 
 
 def _sqrt_at_zero():
-    x = Value(0.0, "x")
+    x = Value(0.0, label="x")
     return x, x.sqrt()
 
 
 def _pow_half_at_zero():
-    x = Value(0.0, "x")
+    x = Value(0.0, label="x")
     return x, x**0.5
 
 
 def _log_of_subnormal():
-    x = Value(1e-320, "x")  # log x ≈ −737 is finite; 1/x overflows
+    x = Value(1e-320, label="x")  # log x ≈ −737 is finite; 1/x overflows
     return x, x.log()
 
 
 def _product_overflow():
-    x, y = Value(1e300, "x"), Value(1e-300, "y")
+    x, y = Value(1e300, label="x"), Value(1e-300, label="y")
     return y, (x * y) * 1e300  # forward: 1·1e300; backward into y: 1e300·x = inf
 
 
@@ -437,11 +443,11 @@ def test_backward_without_detect_anomaly_gives_inf(build, op, labels):
 def test_detect_anomaly_as_decorator_and_restored():
     @detect_anomaly
     def overflow():
-        return Value(1e308, "big") * 10
+        return Value(1e308, label="big") * 10
 
     @detect_anomaly()
     def overflow_too():
-        return Value(1e308, "big") * 10
+        return Value(1e308, label="big") * 10
 
     for f in (overflow, overflow_too):
         with pytest.raises(FloatingPointError):
@@ -467,7 +473,7 @@ def test_detect_anomaly_leaves_grad_mode_and_finite_values_alone():
 
 
 def test_scope_nesting():
-    outside = Value(1.0, "outside")
+    outside = Value(1.0, label="outside")
     with scope("a"):
         a_leaf = Value(2.0)
         a_op = a_leaf * outside

@@ -56,7 +56,7 @@ def test_unfused_weighted_sum_is_one_sum_node():
 
 
 def test_fused_weighted_sum_and_bias_are_one_dot_node():
-    n = Neuron(4, activation="linear")
+    n = Neuron(4, activation="linear", fused=True)
     x = [1.0, 2.0, 3.0, 4.0]
     out = n(x)
     assert out.op == "dot" and out.parents == (*n.w, n.b) and out.params == {"constants": tuple(x)}
@@ -83,7 +83,6 @@ def test_micrograd_demo_runs_verbatim():
     t = np.linspace(0, math.pi, 6)
     X = np.concatenate([np.stack([np.cos(t), np.sin(t)], 1), np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1)])
     y = np.array([0] * 6 + [1] * 6)
-    manual_seed(1337)  # our parameters come from nn's generator, not from `random`
     log = []
 
     # ---- micrograd's demo.ipynb, verbatim apart from its imports (and print -> log.append, range(100) -> 10)
@@ -267,14 +266,26 @@ def test_inits_follow_their_formulas():
     assert all(n.b.data == 0.0 for n in Layer(3, 4, init="he").neurons)
 
 
-def test_manual_seed_gives_identical_parameters_whatever_random_does():
+def test_manual_seed_gives_identical_parameters():
     manual_seed(42)
     a = MLP(2, [4, 1], init="he").state_dict()
-    random.seed(999)
     manual_seed(42)
     b = MLP(2, [4, 1], init="he").state_dict()
     c = MLP(2, [4, 1], init="he").state_dict()
     assert a == b and a != c
+
+
+def test_random_seed_gives_micrograds_own_weights():
+    micrograd_nn = pytest.importorskip("micrograd.nn")
+    random.seed(1337)
+    theirs = micrograd_nn.MLP(2, [16, 16, 1])
+    random.seed(1337)
+    ours = MLP(2, [16, 16, 1])
+    assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+    # the same draws, written out: each neuron takes nin draws of U(−1, 1) for its weights; its bias starts at 0
+    random.seed(1337)
+    first = [random.uniform(-1, 1), random.uniform(-1, 1)]
+    assert [w.data for w in ours.layers[0].neurons[0].w] == first and ours.layers[0].neurons[0].b.data == 0.0
 
 
 # --- Module bookkeeping

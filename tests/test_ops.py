@@ -398,7 +398,7 @@ def test_sum_of_many_values_matches_math_fsum():
 
 
 def _x_and_y():
-    return Value(2.0, "x"), Value(3.0, "y")
+    return Value(2.0, label="x"), Value(3.0, label="y")
 
 
 NAMING = [

@@ -225,7 +225,7 @@ def graph_shapes(draw):
 
 def _build(shape):
     steps, roots = shape
-    nodes = [Value(1.5, "a"), Value(-0.5, "b")]
+    nodes = [Value(1.5, label="a"), Value(-0.5, label="b")]
     for step in steps:
         if step[0] == "unary":
             nodes.append(nodes[step[1]] * 0.5)
@@ -253,13 +253,15 @@ def test_orders_hold_every_reachable_node_once_after_its_parents(shape):
     reachable = _reachable(roots)
     for order, expected in (
         (autograd.topological_order(roots), reachable),
-        (autograd.backward.inner_order(roots), {n for n in reachable if n.parents}),
+        (autograd.graph.inner_order(roots), {n for n in reachable if n.parents}),
     ):
         assert len(order) == len(set(order)) and set(order) == expected
         position = {node: i for i, node in enumerate(order)}
         assert all(position[p] < position[n] for n in order for p in n.parents if p in position)
     # Backward over this order gives what the dict of gradients gives.
     root = autograd.sum(roots)
+    if root.parents:  # the fast path's order is the plain one, node for node
+        assert autograd.fastpath.inner_order(root) == autograd.graph.inner_order(root)
     expected_grads = autograd.gradients(root)
     root.backward()
     assert all(node.grad == pytest.approx(g, rel=1e-12) for node, g in expected_grads.items())

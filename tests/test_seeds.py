@@ -9,7 +9,7 @@ from autograd import Value
 
 def test_seed_003_single_sigmoid_neuron():
     """Seed 003: x = 2, w = 3, b = 1, target 1, a = σ(wx + b), L = (a − y)²."""
-    x, w, b, y = Value(2.0, "x"), Value(3.0, "w"), Value(1.0, "b"), 1.0
+    x, w, b, y = Value(2.0, label="x"), Value(3.0, label="w"), Value(1.0, label="b"), 1.0
     z = w * x + b
     a = z.sigmoid()
     loss = (a - y) ** 2

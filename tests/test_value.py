@@ -65,7 +65,7 @@ def test_comparisons_use_data_but_equality_and_hash_stay_identity_based():
 
 
 def test_op_parents_and_params_are_recorded():
-    x, y = Value(2.0, "x"), Value(3.0, "y")
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
     z = x * y
     assert (z.op, z.parents, z.params) == ("*", (x, y), None)
     assert (3 - x).params == {"left": 3.0} and (x - 3).params == {"right": 3.0}

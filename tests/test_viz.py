@@ -82,7 +82,7 @@ def names(root):
 
 def neuron():
     """Seed 003's neuron: x=2, w=3, b=1, z = w·x + b, a = σ(z), L = (a − 1)², after backward."""
-    x, w, b = Value(2.0, "x"), Value(3.0, "w"), Value(1.0, "b")
+    x, w, b = Value(2.0, label="x"), Value(3.0, label="w"), Value(1.0, label="b")
     wx = w * x
     z = wx + b
     z.label = "z"
@@ -110,7 +110,10 @@ def mlp_loss(samples, n_in=4, widths=(8, 8, 8, 1), scoped=False):
     layers, fan_in = [], n_in
     for width in widths:
         layers.append(
-            [([Value(rng.uniform(-1, 1), "w") for _ in range(fan_in)], Value(0.0, "b")) for _ in range(width)]
+            [
+                ([Value(rng.uniform(-1, 1), label="w") for _ in range(fan_in)], Value(0.0, label="b"))
+                for _ in range(width)
+            ]
         )
         fan_in = width
 
@@ -183,7 +186,7 @@ def test_counts_of_value_nodes_op_nodes_and_edges():
 
 @needs_dot
 def test_op_nodes_are_named_by_the_op_with_their_constants():
-    x = Value(2.0, "x")
+    x = Value(2.0, label="x")
     outputs = [
         x * 3,
         1 - x,
@@ -205,7 +208,7 @@ def test_op_nodes_are_named_by_the_op_with_their_constants():
 
 @needs_dot
 def test_the_second_operand_of_minus_divide_and_power_is_marked_on_its_edge():
-    a, b = Value(3.0, "a"), Value(2.0, "b")
+    a, b = Value(3.0, label="a"), Value(2.0, label="b")
     outputs = [a - b, a / b, a**b]
     svg, name = render(to_dot(outputs)), names(outputs)
     edges = {t: texts(g) for t, g in groups(svg, "edge")}
@@ -239,7 +242,7 @@ def test_local_gradients_label_each_parent_to_op_edge():
 
 @needs_dot
 def test_a_value_used_twice_gets_two_edges_whose_factors_add_up():
-    x = Value(2.0, "x")
+    x = Value(2.0, label="x")
     y = x * x
     y.backward()
     svg, name = render(to_dot(y, show_local_grads=True)), names(y)
@@ -261,7 +264,7 @@ def test_leaves_interior_nodes_and_outputs_look_different():
 
 @needs_dot
 def test_several_outputs_are_all_drawn_as_outputs():
-    x = Value(1.5, "x")
+    x = Value(1.5, label="x")
     y, z = x * 2, x + 1
     drawn, name = nodes(render(to_dot([y, z]))), names([y, z])
     assert shape(drawn[name[y]]).get("stroke-width") == shape(drawn[name[z]]).get("stroke-width") == "2"
@@ -273,7 +276,7 @@ def rgb(fill):
 
 @needs_dot
 def test_color_by_grad_is_blue_for_vanishing_white_near_one_red_for_exploding():
-    leaves = [Value(float(i), f"v{i}") for i in range(6)]
+    leaves = [Value(float(i), label=f"v{i}") for i in range(6)]
     for leaf, g in zip(leaves, [1e-6, 1e-3, 1.0, 1e3, 1e6, 0.0], strict=True):
         leaf.grad = g
     out = autograd.sum(leaves)
@@ -292,7 +295,7 @@ def test_color_by_grad_is_blue_for_vanishing_white_near_one_red_for_exploding():
 
 @needs_dot
 def test_color_by_grad_reads_a_higher_order_grad_value():
-    x = Value(0.5, "x")
+    x = Value(0.5, label="x")
     y = x**3
     y.backward(create_graph=True)
     assert isinstance(x.grad, Value)
@@ -302,11 +305,11 @@ def test_color_by_grad_reads_a_higher_order_grad_value():
 
 @needs_dot
 def test_color_by_kind_tells_inputs_params_and_op_families_apart():
-    xs = [Value(1.0, "x0"), Value(-2.0, "x1")]
+    xs = [Value(1.0, label="x0"), Value(-2.0, label="x1")]
     with autograd.scope("neuron0"):
-        w0 = Value(0.5, "w0")
+        w0 = Value(0.5, label="w0")
         a0 = autograd.tanh(w0 * xs[0] + xs[1])
-    w1 = Value(0.3, "w1")  # made outside, used only inside neuron1: a parameter of it
+    w1 = Value(0.3, label="w1")  # made outside, used only inside neuron1: a parameter of it
     with autograd.scope("neuron1"):
         a1 = autograd.sigmoid(w1 * xs[0] * xs[1])
     out = (a0 + a1).exp()
@@ -344,9 +347,9 @@ def test_highlight_emphasises_a_chain_rule_path_and_nothing_else():
 
 
 def test_highlight_rejects_values_outside_the_graph():
-    x = Value(1.0, "x")
+    x = Value(1.0, label="x")
     with pytest.raises(ValueError, match="not in the graph"):
-        to_dot(x * 2, highlight=[Value(3.0, "stranger")])
+        to_dot(x * 2, highlight=[Value(3.0, label="stranger")])
     with pytest.raises(TypeError, match="highlight takes Values"):
         to_dot(x * 2, highlight=["x"])
 
@@ -386,7 +389,7 @@ def test_top_to_bottom_keeps_fields_stacked():
     ],
 )
 def test_numbers_keep_their_digits(number, precision, shown):
-    source = to_dot(Value(number, "v"), precision=precision, show_grad=False).source
+    source = to_dot(Value(number, label="v"), precision=precision, show_grad=False).source
     assert f'"v|data {shown}"' in source
 
 
@@ -394,12 +397,12 @@ def test_numbers_keep_their_digits(number, precision, shown):
 
 
 def scoped_graph():
-    xs = [Value(1.0, "x0"), Value(-1.0, "x1")]
+    xs = [Value(1.0, label="x0"), Value(-1.0, label="x1")]
     outs = []
     with autograd.scope("layer1"):
         for j in range(2):
             with autograd.scope(f"neuron{j}"):
-                w = Value(0.3 + 0.4 * j, f"w{j}")
+                w = Value(0.3 + 0.4 * j, label=f"w{j}")
                 outs.append(autograd.tanh(w * xs[0] + xs[1]))
     loss = autograd.sum([(o - 1) ** 2 for o in outs])
     loss.label = "loss"
@@ -446,7 +449,7 @@ def test_collapse_draws_each_innermost_scope_as_one_box_with_its_inputs_and_outp
 
 
 def test_collapse_joins_repeated_uses_into_one_edge_each_way():
-    x = Value(2.0, "x")
+    x = Value(2.0, label="x")
     with autograd.scope("block"):
         y = x * x + x  # x enters the box three times
     z = y * y + x  # y leaves it twice, into one op; x is used outside too, so it is data, not the box's own
@@ -467,7 +470,7 @@ def test_collapse_with_group_scopes_puts_boxes_in_their_parent_scope():
 
 
 def test_too_many_nodes_says_how_many_and_what_to_do():
-    x = Value(0.1, "x")
+    x = Value(0.1, label="x")
     for _ in range(600):
         x = x * 1.01  # 601 values and 600 ops
     with pytest.raises(ValueError) as raised:
@@ -505,7 +508,7 @@ def test_the_scoped_mlp_collapses_under_the_default_limit():
 
 
 def test_a_long_chain_needs_no_recursion():
-    x = Value(1.0, "x")
+    x = Value(1.0, label="x")
     for _ in range(5000):
         x = x + 1.0
     assert to_dot(x, max_nodes=None).source.count("->") == 2 * 5000
@@ -517,10 +520,10 @@ def test_a_long_chain_needs_no_recursion():
 def tricky_graph():
     """Labels and a scope name with every character that DOT or record labels treat specially."""
     with autograd.scope('we"ird {scope} \\ <b>'):
-        v = Value(1.0, 'a{b}|c<d>"e"\\f\nsecond  line')
+        v = Value(1.0, label='a{b}|c<d>"e"\\f\nsecond  line')
         u = v * 2
     u.label = "node"  # a DOT keyword
-    w = u + Value(0.5, "<html-ish>")
+    w = u + Value(0.5, label="<html-ish>")
     w.label = "\\N"  # Graphviz would expand an unescaped \N to the node's name
     return v, u, w
 
@@ -558,7 +561,7 @@ BUILD = """
 import autograd
 from autograd import Value
 from autograd.viz import to_dot
-xs = [Value(0.5 * i, f"x{i}") for i in range(4)]
+xs = [Value(0.5 * i, label=f"x{i}") for i in range(4)]
 outs = []
 for j in range(3):
     with autograd.scope("layer"), autograd.scope(f"n{j}"):

@@ -1,0 +1,212 @@
+"""Every elementary op in one block: its name, its float forward and its local-derivative rule.
+
+A rule turns the gradient `g` that reaches an op's output into each input's share of it, g·∂out/∂input:
+`rule(g, out, *inputs)`, with the op's parameter (an exponent, alpha, a plain-number operand) as a last argument
+when it has one. Ordinary backward calls it with floats. `backward(create_graph=True)` calls it with Values, so
+that each share is itself a graph and can be differentiated again: that is why rules are written with operators
+and with the functions just below, which take a float or a Value.
+
+Adding an op is one block here, one line in `value.py` (a Value method) and its tests.
+"""
+
+import builtins
+import math
+import operator
+from typing import NamedTuple
+
+from . import scalar
+
+
+class Op(NamedTuple):
+    """An op a node can record: its name for `Value.op`, its float forward, its rule, its parameter's name."""
+
+    name: object  # a str, or a function of the parameter (x ** 2 is op '**2')
+    forward: object
+    rule: object
+    param_name: str | None = None  # the key of the parameter in `Value.params`
+
+
+class BinaryOp(NamedTuple):
+    """A two-input op, as three Ops: both inputs Values (`a op b`), or a plain number on the right or the left."""
+
+    values: Op
+    right: Op  # x op c: the node's one parent is x, its parameter c
+    left: Op  # c op x
+
+
+BY_RULE = {}  # rule -> Op: the node stores only its rule; its name and parameter's name are found here
+
+
+def define(name, forward, rule, param_name=None):
+    """Register an op, so a node that records `rule` has a name and params; returns the Op."""
+    op = Op(name, forward, rule, param_name)
+    BY_RULE[rule] = op
+    return op
+
+
+def binary(name, forward, rule, right, left):
+    """Register a two-input op with its rule for two Values and its rules for a plain number on either side."""
+    return BinaryOp(
+        define(name, forward, rule), define(name, forward, right, "right"), define(name, forward, left, "left")
+    )
+
+
+# --- The functions rules need, for a float (ordinary backward) or a Value (create_graph: a new node).
+
+
+def exp(x):
+    return scalar.exp(x) if type(x) is float else x.exp()
+
+
+def log(x):
+    return scalar.log(x) if type(x) is float else x.log()
+
+
+def sin(x):
+    return scalar.sin(x) if type(x) is float else x.sin()
+
+
+def cos(x):
+    return scalar.cos(x) if type(x) is float else x.cos()
+
+
+def sigmoid(x):
+    return scalar.sigmoid(x) if type(x) is float else x.sigmoid()
+
+
+def reciprocal(x):
+    """1/x, but ±inf at 0 for floats and Values alike: an infinite derivative, not a division error."""
+    if float(x) == 0:
+        return scalar.reciprocal(float(x))
+    return 1 / x
+
+
+# --- Arithmetic. x is the Value and c the plain number when one side is a number.
+
+# a + b: ∂/∂a = 1, ∂/∂b = 1
+ADD = binary(
+    "+",
+    operator.add,
+    rule=lambda g, out, a, b: (g, g),
+    right=lambda g, out, x, c: (g,),  # x + c
+    left=lambda g, out, x, c: (g,),  # c + x
+)
+
+# a − b: ∂/∂a = 1, ∂/∂b = −1
+SUB = binary(
+    "-",
+    operator.sub,
+    rule=lambda g, out, a, b: (g, -g),
+    right=lambda g, out, x, c: (g,),  # x − c
+    left=lambda g, out, x, c: (-g,),  # c − x
+)
+
+# a · b: ∂/∂a = b, ∂/∂b = a
+MUL = binary(
+    "*",
+    operator.mul,
+    rule=lambda g, out, a, b: (g * b, g * a),
+    right=lambda g, out, x, c: (g * c,),  # x · c
+    left=lambda g, out, x, c: (g * c,),  # c · x
+)
+
+
+def divide(a, b):
+    if b == 0:
+        raise ZeroDivisionError(f"division: cannot divide {a!r} by zero")
+    return a / b
+
+
+# a / b: ∂/∂a = 1/b, ∂/∂b = −a/b² = −out/b
+DIV = binary(
+    "/",
+    divide,
+    rule=lambda g, out, a, b: (g / b, -g * out / b),
+    right=lambda g, out, x, c: (g / c,),  # x / c
+    left=lambda g, out, x, c: (-g * out / x,),  # c / x
+)
+
+
+def value_power(base, exponent):
+    """base ** exponent when the exponent is a Value: its derivative out·ln(base) needs base >= 0."""
+    if base < 0:
+        raise ValueError(
+            f"pow: negative base {base!r} with a Value exponent: ∂/∂exponent = out·ln(base) needs base >= 0; "
+            "use a plain-number exponent to differentiate through the base only"
+        )
+    return scalar.power(base, exponent)
+
+
+def power_slope(x, p):
+    """∂(xᵖ)/∂x = p·xᵖ⁻¹: 0 for p = 0, and +inf (not ZeroDivisionError) at x = 0 for 0 < p < 1, as PyTorch."""
+    if p == 0:
+        return 0.0
+    if float(x) == 0 and p < 1:
+        return math.inf
+    if type(x) is float and type(p) is float:
+        return p * scalar.power(x, p - 1)  # ±inf, not OverflowError, past the float range (as forward)
+    return p * x ** (p - 1)
+
+
+def power_rule(g, out, base, p):
+    """∂(baseᵖ)/∂base = p·baseᵖ⁻¹; ∂(baseᵖ)/∂p = out·ln(base), 0 where base = 0."""
+    return g * power_slope(base, p), (g * out * log(base) if base > 0 else g * 0.0)
+
+
+# base ** p. With a plain-number exponent the op is named by it: x ** 2 is op '**2', params {'exponent': 2.0}.
+POW = BinaryOp(
+    define("**", value_power, power_rule),
+    define(lambda p: f"**{p:g}", scalar.power, lambda g, out, x, p: (g * power_slope(x, p),), "exponent"),
+    define("**", value_power, lambda g, out, x, c: (power_rule(g, out, c, x)[1],), "left"),  # c ** x
+)
+
+# −x: ∂/∂x = −1
+NEG = define("neg", operator.neg, lambda g, out, x: (-g,))
+
+# --- Elementary functions
+
+# |x|: ∂/∂x = sign(x), 0 at x = 0 as in PyTorch
+ABS = define("abs", builtins.abs, lambda g, out, x: (g * ((x > 0) - (x < 0)),))
+
+# eˣ: ∂/∂x = eˣ, the output itself
+EXP = define("exp", scalar.exp, lambda g, out, x: (g * out,))
+
+# ln x: ∂/∂x = 1/x
+LOG = define("log", scalar.log, lambda g, out, x: (g / x,))
+
+# √x: ∂/∂x = 1/(2√x), inf at 0
+SQRT = define("sqrt", scalar.sqrt, lambda g, out, x: (g * 0.5 * reciprocal(out),))
+
+# tanh x: ∂/∂x = 1 − tanh²x, written (1 − out)(1 + out): exact where out ≈ −1
+TANH = define("tanh", math.tanh, lambda g, out, x: (g * ((1 - out) * (1 + out)),))
+
+# σ(x) = 1/(1 + e⁻ˣ): ∂/∂x = σ(x)(1 − σ(x))
+SIGMOID = define("sigmoid", scalar.sigmoid, lambda g, out, x: (g * out * (1 - out),))
+
+
+def relu_forward(x):
+    return x if x > 0 else 0.0
+
+
+# max(0, x): ∂/∂x = 1 for x > 0, else 0 (0 at the kink, as PyTorch)
+RELU = define("relu", relu_forward, lambda g, out, x: (g * (x > 0),))
+
+
+def leaky_relu_forward(x, alpha):
+    return x if x > 0 else alpha * x
+
+
+# x for x > 0, else alpha·x: ∂/∂x = 1 for x > 0, else alpha
+LEAKY_RELU = define("leaky_relu", leaky_relu_forward, lambda g, out, x, alpha: (g if x > 0 else g * alpha,), "alpha")
+
+# x for x > 0, else alpha·(eˣ − 1): ∂/∂x = 1 for x > 0, else alpha·eˣ (not out + alpha: that cancels for x ≪ 0)
+ELU = define("elu", scalar.elu, lambda g, out, x, alpha: (g if x > 0 else g * alpha * exp(x),), "alpha")
+
+# ln(1 + eˣ): ∂/∂x = σ(x)
+SOFTPLUS = define("softplus", scalar.softplus, lambda g, out, x: (g * sigmoid(x),))
+
+# sin x: ∂/∂x = cos x
+SIN = define("sin", scalar.sin, lambda g, out, x: (g * cos(x),))
+
+# cos x: ∂/∂x = −sin x
+COS = define("cos", scalar.cos, lambda g, out, x: (-g * sin(x),))

@@ -1,0 +1,14 @@
+"""Pictures of the graph: `to_dot` builds Graphviz DOT (no executable needed), `draw` renders it with `dot`.
+
+The submodules, each using only those listed above it (so there are no import cycles):
+- `labels`: the text in the picture (value and scope records, op names, numbers), escaped for DOT labels.
+- `style`: the colours: fills by kind of value and family of op, |grad| on a log scale, highlights, legends.
+- `scopes`: the scope each node is drawn in, and the nested labelled clusters of group_scopes.
+- `dot`: `to_dot`, which decides what is drawn (values, ops, collapsed scopes, edges) and writes the Digraph.
+- `rendering`: `draw`, `Drawing` (Jupyter shows it), `render` (files written atomically), GraphvizNotFoundError.
+"""
+
+from .dot import to_dot
+from .rendering import INSTALL_HINT, Drawing, GraphvizNotFoundError, draw, render
+
+__all__ = ["INSTALL_HINT", "Drawing", "GraphvizNotFoundError", "draw", "render", "to_dot"]

@@ -1,0 +1,80 @@
+"""The text in the picture: value records (label | data | grad), collapsed-scope records and op names, numbers
+shown to `precision` digits, and the escaping that keeps every label literal in DOT and in record fields."""
+
+import math
+import re
+
+from ..value import Value
+
+
+def _record(node, show_data, show_grad, precision, flip):
+    fields = [_record_text(node.label)] if node.label else []
+    if show_data:
+        fields.append(f"data {_number(node.data, precision)}")
+    if show_grad:
+        fields.append(f"grad {_number(node.grad, precision)}")
+    body = "|".join(fields) or " "
+    return f"{{{body}}}" if flip else body
+
+
+def _record_box(path, members, picture, precision, flip):
+    """A collapsed scope: its path, its size, and data/grad of the values it hands out (a few of them)."""
+    ops = sum(1 for n in members if n.parents)
+    outs = [n for n in members if n in picture.outputs or n in picture.used_outside]
+    fields = [_record_text(path), f"{len(members)} values, {ops} ops"]
+    shown = outs if len(outs) <= 4 else outs[:3]  # a batch of samples gives one output each: list a few
+    for n in shown:
+        name = f"{_record_text(n.label)}: " if n.label else "out: "
+        fields.append(f"{name}data {_number(n.data, precision)} grad {_number(n.grad, precision)}")
+    if len(outs) > len(shown):
+        fields.append(f"… and {len(outs) - len(shown)} more outputs")
+    body = "|".join(fields)
+    return f"{{{body}}}" if flip else body
+
+
+def _op_text(node, precision):
+    """The op's name, with any plain-number operand or parameter: '* 3', '1 -', 'leaky_relu α=0.01'."""
+    op, params, digits = node.op, node.params or {}, max(precision, 1)
+    parts = [op]
+    for key, value in params.items():
+        if isinstance(value, tuple):  # dot's plain-number side: '· (2, 3)', at most four shown
+            shown = ", ".join(format(v, f".{digits}g") for v in value[:4]) + (", …" if len(value) > 4 else "")
+            parts.append(f"· ({shown})")
+            continue
+        number = format(value, f".{digits}g")
+        if key == "right":
+            parts.append(f"({number})" if value < 0 else number)  # '- (-1)', not '- -1'
+        elif key == "left":
+            parts.insert(0, number)
+        elif key == "const":
+            parts.append(f"+ {number}" if value >= 0 else f"- {format(-value, f'.{digits}g')}")
+        elif key == "alpha":
+            parts.append(f"α={number}")
+        elif key != "exponent":  # '**2' already shows its exponent
+            parts.append(f"{key}={number}")
+    return " ".join(parts)
+
+
+def _number(x, precision):
+    """`precision` digits after the point; scientific where that would hide the digits (tiny or huge values)."""
+    x = float(x.data if isinstance(x, Value) else x) + 0.0  # + 0.0 turns -0.0 into 0.0
+    if not math.isfinite(x):
+        return str(x)
+    if x and not 10 ** -(precision // 2) <= abs(x) < 1e6:
+        return f"{x:.{precision}e}"
+    return f"{x:.{precision}f}"
+
+
+_SPACE_RUNS = re.compile(r"(?<=\S)  +(?=\S)")
+
+
+def _plain(text):
+    """Escape text for an ordinary DOT label: backslashes stay literal, newlines break lines."""
+    text = text.replace("\\", "\\\\").replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return text.replace("\n", "\\n")  # quotes are escaped by graphviz's quoting
+
+
+def _record_text(text):
+    """Escape text for a record field: also { } | < > and runs of spaces (which records would squeeze to one)."""
+    text = re.sub(r"([{}|<>])", r"\\\1", _plain(text))
+    return _SPACE_RUNS.sub(lambda m: " " + "\\ " * (len(m.group()) - 1), text)
