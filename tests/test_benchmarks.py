@@ -70,3 +70,13 @@ def test_the_profiler_lists_where_chaingrad_spends_a_workload():
     assert result.stdout.startswith("chaingrad, mlp_step (tiny), 2 runs:")
     listed = re.findall(r"^\s+\d+(?:/\d+)?\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+ (.+)$", result.stdout, re.MULTILINE)
     assert len(listed) == 5 and any("autograd" in line for line in listed), result.stdout
+
+
+def test_each_speed_trick_switched_off_gives_the_same_gradients():
+    command = [sys.executable, "-m", "benchmarks.tricks", "--size", "tiny", "--rounds", "1"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    tricks = ("none", "plain_order", "reference_backward", "no_accumulators", "tuple_parents", "unfused")
+    assert [line.split()[0] for line in lines[1:]] == list(tricks)
+    assert all(re.search(r"\d ms .*\d ms", line) for line in lines[1:])
