@@ -3,23 +3,33 @@
 tests/test_fastpath.py runs every op of the op table, with constants on either side, fused nodes and shared
 subexpressions, through both, and requires the same first and second derivatives to 1e-12.
 
-Every speed trick of the engine, where it lives, and what it buys. Measured on this project's 2-core machine
-with `python -m benchmarks.run --engines chaingrad --workloads mlp_step deep_chain --rounds 3`, trick off → on:
+Every speed trick of the engine, where it lives, and what it buys: how much slower `mlp_step` (micrograd's demo
+step) and `deep_chain` (1e6 ops, then backward) run with the trick switched off, medians of 5 rounds of
+`python -m benchmarks.tricks --rounds 5` on this project's 2-core machine (GC counted; one round varies by up to
+a fifth, so a figure near 1.0x means "no measurable effect"):
 
-1. No node holds a closure of its own, so a graph has no reference cycles and is freed the moment it is
-   dropped (value.py, ops.py). micrograd spends most of `mlp_step` in the cycle collector for this reason.
-2. `inner_order` below opens a chain of one-parent nodes in one go and marks it with an int, not a tuple per
-   node, so a deep graph's order allocates nothing for the collector to chase (`deep_chain` backward).
-3. A lone parent is held by itself, not in a 1-tuple (value.py `make_node`): one object and 56 bytes less a node
-   of a chain, and the single-parent branch below needs no unpacking.
-4. Backward walks only the nodes with parents and writes floats straight into `.grad`; a node with one parent
-   is applied without building an input list (`backward` below).
+1. `inner_order` below opens a chain of one-parent nodes in one go, marks it with an int, not a tuple per node,
+   and zeroes each grad while the node is at hand: a deep graph's order allocates nothing for the collector to
+   chase. Without (graph.inner_order, then a pass to zero): mlp_step 1.22x, deep_chain 2.13x.
+2. Backward walks only the nodes with parents and writes floats straight into `.grad`, a node with one parent
+   without building an input list (`backward` below). Through `gradients()` instead: 2.36x, 3.02x.
+3. A lone parent is held by itself, not in a 1-tuple (value.py `make_node`, `inline_operator` below): one object and 56
+   bytes less a node of a chain. With 1-tuples (and plain operators, against plain operators alone): deep_chain
+   2175 → 3913 ms, 1.80x.
+4. `v op float` outside every mode builds its node inside the operator (`inline_operator` below), one call
+   instead of three. Through `binary` and `make_node`: deep_chain 1.20x.
 5. `sum`, `dot` and `linear` nodes add every parent's share in one pass, with an accumulator registered beside
-   their rule (fused.py): no list of the parents' data, list of shares and zip for a 33-parent neuron.
+   their rule (fused.py). Through their rules: mlp_step 1.11x.
 6. A neuron is one `dot` node with its activation inside, and a layer reads its inputs once (fused.py `linear`,
-   nn's fused Layer).
+   nn's fused Layer). With elementary `*` and `sum` nodes (`nn.MLP(fused=False)`): mlp_step 5.06x.
+7. No node holds a closure of its own, so a graph has no reference cycles and is freed the moment it is dropped
+   (value.py, ops.py). micrograd's nodes do, and most of its `mlp_step` is its cycle collector (benchmarks/RESULTS.md:
+   micrograd with GC counted and with it excluded).
 """
 
+from .modes import current as current_mode
+
+_new = object.__new__
 _ACCUMULATORS = {}  # rule -> add(node, g): adds every parent's share of g straight into its .grad
 
 
@@ -38,9 +48,7 @@ def backward(root, seed):
     if not root._parents:
         root.grad += seed
         return
-    order = inner_order(root)
-    for node in order:
-        node.grad = 0.0
+    order = inner_order(root)  # which also sets every node's grad to 0.0
     root.grad = seed
     accumulators = _ACCUMULATORS
     for node in reversed(order):
@@ -82,10 +90,12 @@ def inner_order(root):
             start = len(stack)
             visit(node)
             push(node)
+            node.grad = 0.0  # here, while the node is at hand, rather than in a pass of its own
             parents = node._parents
             while parents.__class__ is not tuple and parents._parents and parents not in visited:
                 visit(parents)
                 push(parents)
+                parents.grad = 0.0
                 parents = parents._parents
             if parents.__class__ is not tuple:  # the chain ends at a leaf or a placed node
                 place_all(reversed(stack[start:]))
@@ -96,3 +106,19 @@ def inner_order(root):
                 if parent._parents and parent not in visited:
                     push(parent)
     return order
+
+
+def inline_operator(op, binary):
+    """Value's method for `self op other`, as `binary(self, op, other)` computes it, with `self op float` outside
+    every mode built right here: the node `make_node` would build, without calling `binary` and `make_node`."""
+    forward, rule = op.right.forward, op.right.rule
+
+    def method(self, other):
+        if other.__class__ is float and current_mode.get() is None:
+            node = _new(self.__class__)
+            node.data, node.grad = forward(self.data, other), 0.0
+            node._parents, node._rule, node._param = self, rule, other
+            return node
+        return binary(self, op, other)
+
+    return method

@@ -9,7 +9,7 @@ import functools
 import math
 
 from . import backward as engine
-from . import ops
+from . import fastpath, ops
 from .custom import UserOp, user_op_rule
 from .graph import describe
 from .modes import current as current_mode
@@ -24,18 +24,25 @@ class Value:
 
     # Slots keep a node small, and the cycle collector reads every node of a growing graph again and again.
     # Any other attribute you set (p.m = 0.0, as micrograd's forks do) goes in __dict__, made only when you do.
-    __slots__ = ("data", "grad", "label", "scope", "_parents", "_rule", "_param", "__dict__")
+    __slots__ = ("data", "grad", "_parents", "_rule", "_param", "__dict__")
+    label = ""  # a name for drawings and repr; set on a node, it goes in the node's __dict__
+    scope = ""  # the path of the `autograd.scope`s the node was built in, 'outer/inner'; likewise
     __array_ufunc__ = None  # numpy then hands `np.float64(2) * v` to our reflected operators
 
     def __init__(self, data, _children=(), _op="", label=""):
-        if isinstance(data, Value):
-            raise TypeError("Value data must be a number, got a Value: use v.detach() for a new leaf, or v.data")
-        self.data = data if type(data) is float else as_real(data)
-        self.grad = 0.0
-        self.label = _text(label, "label")
-        mode = get_mode()
-        self.scope = mode.scope
+        if type(data) is not float:  # floats, the usual data, need no check
+            if isinstance(data, Value):
+                raise TypeError("Value data must be a number, got a Value: use v.detach() for a new leaf, or v.data")
+            data = as_real(data)
+        self.data, self.grad = data, 0.0
         self._parents, self._rule, self._param = (), None, None
+        if label:
+            self.label = _text(label, "label")
+        if current_mode.get() is None and not _children:  # a plain leaf outside every mode: nothing more to do
+            return
+        mode = get_mode()
+        if mode.scope:
+            self.scope = mode.scope
         if _children:  # an op's output built the micrograd way: Value(t, (self,), 'tanh'), then out._backward = ...
             parents = _children_tuple(data, _children)
             if mode.grad_enabled:
@@ -254,12 +261,13 @@ def make_node(data, parents, rule, param=None):
     `parents` is the one parent Value itself, or a tuple of two or more (see fastpath.py for why).
     """
     node = _new(Value)
-    node.data, node.grad, node.label = data, 0.0, ""
+    node.data, node.grad = data, 0.0
     mode = current_mode.get()
     if mode is None:  # no mode entered: the usual case
-        node.scope, node._parents, node._rule, node._param = "", parents, rule, param
+        node._parents, node._rule, node._param = parents, rule, param
         return node
-    node.scope = mode.scope
+    if mode.scope:
+        node.scope = mode.scope
     if mode.grad_enabled:
         node._parents, node._rule, node._param = parents, rule, param
     else:
@@ -360,6 +368,13 @@ def _compare_operand(x):
         return x.data
     return as_real(x, "a Value can only be compared with a Value or a number; the other side")
 
+
+# The fast path's + - * /: `v op float` outside every mode, as `y = y * 1.01` in a loop, builds its node inside the
+# operator, one call instead of three (fastpath.py, trick 4); every other case goes to the method above.
+Value.__add__ = fastpath.inline_operator(ops.ADD, binary)
+Value.__sub__ = fastpath.inline_operator(ops.SUB, binary)
+Value.__mul__ = fastpath.inline_operator(ops.MUL, binary)
+Value.__truediv__ = fastpath.inline_operator(ops.DIV, binary)
 
 # autograd.exp(x) and friends: the same functions, for a Value or a plain number.
 neg, abs, exp, log, sqrt = Value.__neg__, Value.__abs__, Value.exp, Value.log, Value.sqrt

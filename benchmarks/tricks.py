@@ -1,10 +1,10 @@
 """`python -m benchmarks.tricks`: what each of the engine's speed tricks buys, one trick switched off at a time.
 
 Each trick listed in autograd/fastpath.py is switched off by swapping in the plain version (the reference order,
-the reference chain rule, no accumulators, a 1-tuple for a lone parent, unfused neurons), and `mlp_step` and
-`deep_chain` are timed as `benchmarks.workloads` times them, GC counted, with the trick on and off in turn, in
-fresh processes. It prints the median of each and the slow-down without the trick, and fails if switching a
-trick off changes any gradient (the checksums `benchmarks.run` compares).
+the reference chain rule, no accumulators, a 1-tuple for a lone parent, plain operators, unfused neurons), and
+`mlp_step` and `deep_chain` are timed as `benchmarks.workloads` times them, GC counted, each round in a fresh
+process, the tricks taking turns round by round. It prints the median of each and the slow-down without the
+trick, and fails if switching a trick off changes any gradient (the checksums `benchmarks.run` compares).
 """
 
 import argparse
@@ -21,7 +21,8 @@ TRICKS = {
     "plain_order": "graph.inner_order instead of the fast path's chain-opening order",
     "reference_backward": "backward through gradients() (dict, lists, zip per node) instead of the float loop",
     "no_accumulators": "sum, dot and linear nodes through their rules instead of their accumulators",
-    "tuple_parents": "a lone parent kept in a 1-tuple like several parents",
+    "tuple_parents": "plain operators, and a lone parent kept in a 1-tuple: compare with plain_operators",
+    "plain_operators": "every operator through binary() and make_node(), without the inline build of `v op float`",
     "unfused": "nn.MLP(fused=False): elementary * and sum nodes instead of one dot node per neuron",
 }
 
@@ -30,7 +31,7 @@ TRICKS = {
 def switched_off(trick):
     """Inside: the engine with `trick` replaced by its plain version."""
     import autograd
-    from autograd import backward, fastpath, fused, graph, value
+    from autograd import backward, fastpath, fused, graph, ops, value
 
     saved = []
 
@@ -39,7 +40,14 @@ def switched_off(trick):
         setattr(owner, name, new)
 
     if trick == "plain_order":
-        patch(fastpath, "inner_order", graph.inner_order)
+
+        def plain_order(root):
+            order = graph.inner_order(root)
+            for node in order:
+                node.grad = 0.0
+            return order
+
+        patch(fastpath, "inner_order", plain_order)
     elif trick == "reference_backward":
 
         def reference(root, seed):
@@ -50,6 +58,7 @@ def switched_off(trick):
     elif trick == "no_accumulators":
         patch(fastpath, "_ACCUMULATORS", {})
     elif trick == "tuple_parents":
+        plain_operators(patch, value, ops)  # so that every node is built by make_node
         make_node = value.make_node
 
         def with_tuple(data, parents, rule, param=None):
@@ -57,6 +66,8 @@ def switched_off(trick):
 
         patch(value, "make_node", with_tuple)
         patch(fused, "make_node", with_tuple)
+    elif trick == "plain_operators":
+        plain_operators(patch, value, ops)
     elif trick == "unfused":
         import nn
 
@@ -69,6 +80,12 @@ def switched_off(trick):
             setattr(owner, name, old)
 
 
+def plain_operators(patch, value, ops):
+    """Value's + - * / through binary() and make_node(), as `def __mul__(self, other): return binary(...)`."""
+    for name, op in (("add", ops.ADD), ("sub", ops.SUB), ("mul", ops.MUL), ("truediv", ops.DIV)):
+        patch(value.Value, f"__{name}__", lambda self, other, op=op: value.binary(self, op, other))
+
+
 def worker(trick, workload, size):
     """One round in this process: the workload with `trick` off, as the benchmark measures it, as JSON."""
     from .workloads import measure
@@ -77,14 +94,11 @@ def worker(trick, workload, size):
         print(json.dumps(measure("chaingrad", workload, size)))
 
 
-def rounds(trick, workload, size, count):
-    """(median seconds, checksums) of `count` rounds, each in a fresh process."""
+def one_round(trick, workload, size):
+    """(seconds, checksums) of one round in a fresh process."""
     command = [sys.executable, "-m", "benchmarks.tricks", "--worker", trick, workload, size]
-    results = [
-        json.loads(subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
-        for _ in range(count)
-    ]
-    return statistics.median(r["seconds"] for r in results), results[0]["checksums"]
+    result = json.loads(subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    return result["seconds"], result["checksums"]
 
 
 def main(argv=None):
@@ -98,20 +112,27 @@ def main(argv=None):
         worker(*args.worker)
         return
     tricks = ["none", *(t for t in args.tricks if t != "none")]
+    workloads = ("mlp_step", "deep_chain")
+    # Round by round, every trick in turn, so that a machine that speeds up or slows down meanwhile touches all alike.
+    seconds = {(t, w): [] for t in tricks for w in workloads}
+    checksums, changed = {}, set()
+    for _ in range(args.rounds):
+        for trick in tricks:
+            for workload in workloads:
+                took, sums = one_round(trick, workload, args.size)
+                seconds[trick, workload].append(took)
+                if checksums.setdefault(workload, sums) != sums:
+                    changed.add(f"{trick} on {workload}")
     print(f"{'switched off':<20} {'mlp_step':>16} {'deep_chain':>17}   what replaces the trick")
-    baseline, changed = {}, []
     for trick in tricks:
         cells = []
-        for workload in ("mlp_step", "deep_chain"):
-            seconds, checksums = rounds(trick, workload, args.size, args.rounds)
-            base_seconds, base_checksums = baseline.setdefault(workload, (seconds, checksums))
-            if checksums != base_checksums:
-                changed.append(f"{trick} on {workload}")
-            slower = "" if trick == "none" else f" {seconds / base_seconds:.2f}x"
-            cells.append(f"{seconds * 1e3:.1f} ms{slower}")
-        print(f"{trick:<20} {cells[0]:>16} {cells[1]:>17}   {TRICKS[trick]}", flush=True)
+        for workload in workloads:
+            median = statistics.median(seconds[trick, workload])
+            slower = median / statistics.median(seconds["none", workload])
+            cells.append(f"{median * 1e3:.1f} ms" + ("" if trick == "none" else f" {slower:.2f}x"))
+        print(f"{trick:<20} {cells[0]:>16} {cells[1]:>17}   {TRICKS[trick]}")
     if changed:
-        sys.exit(f"switching a trick off changed the gradients: {', '.join(changed)}")
+        sys.exit(f"switching a trick off changed the gradients: {', '.join(sorted(changed))}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ the reference's gradients to 1e-12 on every node, and so must second derivatives
 `create_graph=True`, differentiated again by each path.
 """
 
+import contextlib
+
 import pytest
 
 import autograd
@@ -165,3 +167,17 @@ def test_micrograd_style_ops_agree_and_refuse_create_graph(point):
     assert got[x] == pytest.approx(expected[x], **CLOSE) and got[y] == pytest.approx(expected[y], **CLOSE)
     with pytest.raises(TypeError, match=r"create_graph=True cannot differentiate through op '\*\*3'.*micrograd way"):
         autograd.gradients(user_ops_graph(x, y), create_graph=True)
+
+
+@pytest.mark.parametrize("op", [ops.ADD, ops.SUB, ops.MUL, ops.DIV], ids=["+", "-", "*", "/"])
+@pytest.mark.parametrize("mode", [None, "scope", "no_grad"])
+def test_the_fast_operators_build_the_nodes_binary_builds(op, mode):
+    x = Value(1.25, label="x")
+    operator_of = {ops.ADD: Value.__add__, ops.SUB: Value.__sub__, ops.MUL: Value.__mul__, ops.DIV: Value.__truediv__}
+    context = {None: contextlib.nullcontext(), "scope": autograd.scope("s"), "no_grad": autograd.no_grad()}[mode]
+    with context:
+        fast = [operator_of[op](x, other) for other in (0.75, 2, Value(0.5))]
+        plain = [binary(x, op, other) for other in (0.75, 2, Value(0.5))]
+    for a, b in zip(fast, plain, strict=True):
+        assert (a.data, a.op, a.params, a.scope, len(a.parents)) == (b.data, b.op, b.params, b.scope, len(b.parents))
+        assert a.parents[:1] == b.parents[:1] and a._parents.__class__ is b._parents.__class__
