@@ -8,7 +8,7 @@ import math
 from contextlib import nullcontext
 
 from . import fastpath
-from .graph import describe, topological_order
+from .graph import describe, is_value, topological_order
 from .modes import enable_grad, get_mode
 
 
@@ -50,7 +50,7 @@ def _as_seed(seed, create_graph, value_type):
 
 
 def _check_root(root):
-    if not (hasattr(root, "parents") and hasattr(root, "parent_shares")):
+    if not is_value(root):
         raise TypeError(f"backward needs a Value to start from, got {type(root).__name__}")
 
 

@@ -43,10 +43,10 @@ def inner_order(roots):
 
 def as_roots(roots, caller):
     """`roots` (a Value or a non-empty sequence of Values) as a list; anything else is a TypeError naming `caller`."""
-    if _is_value(roots):
+    if is_value(roots):
         return [roots]
     items = list(roots) if not isinstance(roots, (str, bytes)) and hasattr(roots, "__iter__") else None
-    if not items or not all(_is_value(item) for item in items):
+    if not items or not all(is_value(item) for item in items):
         raise TypeError(f"{caller} needs a Value or a non-empty sequence of Values, got {roots!r:.200}")
     return items
 
@@ -56,6 +56,7 @@ def describe(nodes):
     return ", ".join(f"{n.label}={n.data!r}" if n.label else repr(n.data) for n in nodes) or "constants"
 
 
-def _is_value(x):
-    # value.py imports this module (through backward), so a Value is recognised by what it has, not by its class.
+def is_value(x):
+    """True for a Value. value.py imports this module (through backward), so a Value is recognised by what it has,
+    not by its class."""
     return hasattr(x, "parents") and hasattr(x, "parent_shares")

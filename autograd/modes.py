@@ -60,11 +60,15 @@ class ModeChange:
 
     def __enter__(self):
         outer = current.get()
-        current.set(self.changed(outer or DEFAULT, outer))
+        mode = self.changed(outer or DEFAULT, outer)
+        # `enable_grad()` outside every mode changes nothing: keep None, so ops stay on their fast path.
+        at_default = mode.grad_enabled and not mode.anomaly and not mode.scope
+        current.set(None if outer is None and at_default else mode)
         return self
 
     def __exit__(self, *exc_info):
-        current.set(current.get().outer)
+        mode = current.get()
+        current.set(None if mode is None else mode.outer)
         return False
 
     def __call__(self, func):

@@ -44,11 +44,11 @@ class Value:
         if mode.scope:
             self.scope = mode.scope
         if _children:  # an op's output built the micrograd way: Value(t, (self,), 'tanh'), then out._backward = ...
-            parents = _children_tuple(data, _children)
+            parents, user_op = _children_tuple(data, _children), UserOp(_text(_op, "_op"))
             if mode.grad_enabled:
-                self._parents, self._rule, self._param = parents, user_op_rule, UserOp(_text(_op, "_op"))
+                self._parents, self._rule, self._param = parents, user_op_rule, user_op
             if mode.anomaly:
-                _check_forward(self.data, user_op_rule, UserOp(_op), parents)
+                _check_forward(self.data, user_op_rule, user_op, parents)
 
     # --- Operators. Each builds a node with an op of ops.py; Python calls __radd__ for `2 + v`, and so on.
 
