@@ -6,6 +6,7 @@ Read value.py, ops.py and backward.py for the whole idea; fastpath.py holds what
 
 from .backward import gradients
 from .check import GradcheckError, gradcheck
+from .explanation import Explanation, explain
 from .functional import grad, hessian, jacobian, value_and_grad, vjp
 from .fused import FUSED_ACTIVATIONS, dot, linear, sum
 from .graph import topological_order
@@ -30,6 +31,7 @@ from .viz import GraphvizNotFoundError, draw, to_dot
 
 __all__ = [
     "FUSED_ACTIVATIONS",
+    "Explanation",
     "GradcheckError",
     "GraphvizNotFoundError",
     "Value",
@@ -42,6 +44,7 @@ __all__ = [
     "elu",
     "enable_grad",
     "exp",
+    "explain",
     "grad",
     "gradcheck",
     "gradients",

@@ -261,8 +261,13 @@ class _Evaluator:
         self.text, self.values = text, values
 
     def run(self, node):
+        """The node's value; a Value computed here is labelled with its text, `w*x + b`, for drawings and
+        `explain` (a variable's Value keeps its own label)."""
         try:
-            return self.evaluate(node)
+            result = self.evaluate(node)
+            if isinstance(result, Value) and not result.label and not isinstance(node, ast.Name):
+                result.label = " ".join(self.text.where(node)[0].split())
+            return result
         except EvaluationError:
             raise
         except (ArithmeticError, ValueError) as error:  # the engine's domain errors: log(0), 1/0, sqrt(-1), ...
