@@ -148,6 +148,8 @@ def label_latex(label):
 def _label_precedence(label):
     """How tightly a label binds: a name binds fully; a label written as a formula ('sigmoid(w*x + b)', from
     the command's text) as that formula does; any other text ('a − y') as a sum, to be safe."""
+    if "·" in label:  # w·x: Python takes the middle dot for a letter of a name
+        return PRODUCT
     if _IDENTIFIER.fullmatch(label):
         return ATOM
     try:
