@@ -36,6 +36,13 @@ class Step(NamedTuple):
     derivative: float
     formula: object  # an ast formula, or None where the op gives none
 
+    @property
+    def text(self):
+        """The formula as plain text ('a(1 − a)'), or ∂child/∂parent where the op gives none."""
+        if self.formula is None:
+            return Names().partial(self.child, self.parent)
+        return formula.text(self.formula)
+
 
 class Factor(NamedTuple):
     """One factor of a written-out path: ∂upper/∂lower, the product of the steps between two named nodes."""
