@@ -5,7 +5,7 @@ Read value.py, ops.py and backward.py for the whole idea; fastpath.py holds what
 """
 
 from .backward import gradients
-from .check import GradcheckError, gradcheck
+from .check import GradcheckError, gradcheck, gradgradcheck
 from .functional import grad, hessian, jacobian, value_and_grad, vjp
 from .fused import FUSED_ACTIVATIONS, dot, linear, sum
 from .graph import topological_order
@@ -44,6 +44,7 @@ __all__ = [
     "exp",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "gradients",
     "hessian",
     "is_grad_enabled",
