@@ -49,11 +49,17 @@ def loss_fn(x, y):
     return (x - 1) ** 2 + (x * y - 2) ** 2
 
 
+def make_run(optim, params, name, kwargs):
+    """SGD with momentum over two param groups, (x,) and (y,), and the schedule `name`."""
+    x, y = params
+    opt = optim.SGD([{"params": [x], "lr": LRS[0]}, {"params": [y], "lr": LRS[1]}], momentum=0.5)
+    return opt, getattr(optim.lr_scheduler, name)(opt, **kwargs)
+
+
 def train(optim, make_param, name, kwargs):
     """Epoch by epoch: optimizer step, then scheduler step. Returns the lrs seen (from epoch 0) and the parameters."""
     x, y = make_param(0.5), make_param(-0.5)
-    opt = optim.SGD([{"params": [x], "lr": LRS[0]}, {"params": [y], "lr": LRS[1]}], momentum=0.5)
-    scheduler = getattr(optim.lr_scheduler, name)(opt, **kwargs)
+    opt, scheduler = make_run(optim, (x, y), name, kwargs)
     lrs = [scheduler.get_last_lr()]
     for _ in range(EPOCHS):
         opt.zero_grad()
@@ -65,18 +71,25 @@ def train(optim, make_param, name, kwargs):
     return lrs, [float(x.data), float(y.data)], scheduler
 
 
+def torch_param(torch):
+    return lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+
+
+def assert_same_lrs(ours, theirs):
+    assert len(ours) == len(theirs)
+    for epoch, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-15), f"epoch {epoch}"
+
+
 @pytest.mark.parametrize("config", SCHEDULES, ids=ids)
 def test_same_lr_sequence_and_parameters_as_torch(config):
     torch = pytest.importorskip("torch")
     import nn.optim
 
     lrs, params, scheduler = train(nn.optim, Value, *config)
-    torch_lrs, torch_params, torch_scheduler = train(
-        torch.optim, lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True), *config
-    )
+    torch_lrs, torch_params, torch_scheduler = train(torch.optim, torch_param(torch), *config)
     assert len(lrs) == EPOCHS + 1
-    for epoch, (ours, theirs) in enumerate(zip(lrs, torch_lrs, strict=True)):
-        assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-15), f"epoch {epoch}"
+    assert_same_lrs(lrs, torch_lrs)
     assert params == pytest.approx(torch_params, abs=1e-9, rel=0)
     assert scheduler.last_epoch == torch_scheduler.last_epoch == EPOCHS
     assert scheduler.base_lrs == torch_scheduler.base_lrs == list(LRS)
@@ -166,12 +179,6 @@ class Warmup:
 RESUMABLE = [*SCHEDULES, ("LambdaLR", dict(lr_lambda=Warmup(15)))]
 
 
-def make_run(optim, params, name, kwargs):
-    x, y = params
-    opt = optim.SGD([{"params": [x], "lr": LRS[0]}, {"params": [y], "lr": LRS[1]}], momentum=0.5)
-    return opt, getattr(optim.lr_scheduler, name)(opt, **kwargs)
-
-
 def run_steps(params, opt, scheduler, steps):
     """The lrs each optimizer step used, for `steps` epochs."""
     used = []
@@ -221,12 +228,9 @@ def test_resumed_lrs_match_torchs_resumed_lrs(config):
     import nn.optim
 
     ours, params, _ = resumed_run(nn.optim, Value, *config)
-    theirs, torch_params, _ = resumed_run(
-        torch.optim, lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True), *config
-    )
-    assert len(ours) == len(theirs) == 20
-    for epoch, (a, b) in enumerate(zip(ours, theirs, strict=True)):
-        assert a == pytest.approx(b, rel=1e-12, abs=1e-15), f"epoch {epoch}"
+    theirs, torch_params, _ = resumed_run(torch.optim, torch_param(torch), *config)
+    assert len(ours) == 20
+    assert_same_lrs(ours, theirs)
     assert params == pytest.approx(torch_params, abs=1e-9, rel=0)
 
 
