@@ -107,8 +107,13 @@ def kl_div(input, target, reduction="mean", log_target=False):
     for x, t in _pairs(input, target, "kl_div"):
         if log_target:
             losses.append(autograd.exp(t) * (t - x))
+        elif _data(t) < 0:
+            raise ValueError(
+                f"kl_div: target {_data(t)!r} is negative; targets are probabilities "
+                "(pass log-probabilities with log_target=True)"
+            )
         else:
-            losses.append((t * autograd.log(t) if _data(t) > 0 else 0.0) - t * x)
+            losses.append((0.0 if _data(t) == 0 else t * autograd.log(t)) - t * x)
     if reduction == "batchmean":
         return autograd.sum(losses) / len(_batch(input))
     if reduction == "mean":
@@ -127,10 +132,12 @@ def _weighted(losses, weight, input, name):
     if isinstance(weight, (Value, numbers.Real)):
         return [weight * loss for loss in losses]
     weight, rows = list(weight), _batch(input)
-    if rows and isinstance(rows[0], (list, tuple)) and not isinstance(weight[0], (list, tuple)):
+    if rows and isinstance(rows[0], (list, tuple)) and weight and not isinstance(weight[0], (list, tuple)):
         if not all(len(row) == len(weight) for row in rows):
             raise ValueError(f"{name}: weight has {len(weight)} entries per row, the rows have other lengths")
         weight = [weight] * len(rows)
+    if len(weight) != len(rows):
+        raise ValueError(f"{name}: weight has {len(weight)} entries for {len(rows)} predictions")
     return [w * loss for (_, w), loss in zip(_pairs(input, weight, name), losses, strict=True)]
 
 

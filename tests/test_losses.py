@@ -304,6 +304,12 @@ def test_kl_div_mean_warns_as_torch_does():
             ValueError,
             "weight has 3 entries per row",
         ),
+        (
+            lambda: F.binary_cross_entropy([0.5, 0.5], [1.0, 0.0], [1.0, 2.0, 3.0]),
+            ValueError,
+            "3 entries for 2 predictions",
+        ),
+        (lambda: F.kl_div([-1.0], [-0.5]), ValueError, "target -0.5 is negative; targets are probabilities"),
     ],
 )
 def test_errors_name_the_problem(call, error, message):
@@ -315,3 +321,19 @@ def test_old_names_still_work_and_agree_with_torchs():
     xs, ps = [Value(v) for v in X], [Value(v) for v in P]
     assert F.bce_loss(ps, Y).data == F.binary_cross_entropy(ps, Y).data
     assert F.bce_with_logits(xs, LOGIT_TARGETS).data == F.binary_cross_entropy_with_logits(xs, LOGIT_TARGETS).data
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [("l1_loss", {}), ("smooth_l1_loss", {"beta": 0.5}), ("huber_loss", {"delta": 2.0}), ("kl_div", {})],
+)
+@pytest.mark.parametrize("where", ["input", "target"])
+def test_a_nan_gives_a_nan_loss_like_torch(name, kwargs, where):
+    inputs, targets = [-0.5, -1.0], [0.25, 0.75]
+    (inputs if where == "input" else targets)[1] = math.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = getattr(F, name)(values(inputs), values(targets), reduction="none", **kwargs)
+        theirs = getattr(TF, name)(tensor(inputs), tensor(targets), reduction="none", **kwargs)
+    assert [math.isnan(o.data) for o in ours] == [math.isnan(t) for t in theirs.tolist()] == [False, True]
+    assert ours[0].data == pytest.approx(theirs[0].item(), rel=1e-12)
