@@ -35,7 +35,7 @@ def gradgradcheck(f, *args, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
     def first_derivatives(*xs):
         return [d for row in _rows(first(*xs)) for d in row]  # ∂f[i]/∂xs[j], row by row
 
-    n_outputs = len(_rows(first(*args)))
+    n_outputs = len(_evaluate(f, args))
     mismatches = []
     for (flat, k), analytic, numeric in _mismatches(first_derivatives, args, eps, atol, rtol, named=False):
         i, j = divmod(flat, len(args))
