@@ -5,7 +5,7 @@ Read value.py, ops.py and backward.py for the whole idea; fastpath.py holds what
 """
 
 from .backward import gradients
-from .check import GradcheckError, gradcheck
+from .check import GradcheckError, gradcheck, gradgradcheck
 from .explanation import Explanation, explain
 from .functional import grad, hessian, jacobian, value_and_grad, vjp
 from .fused import FUSED_ACTIVATIONS, dot, linear, sum
@@ -47,6 +47,7 @@ __all__ = [
     "explain",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "gradients",
     "hessian",
     "is_grad_enabled",
