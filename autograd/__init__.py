@@ -27,11 +27,12 @@ from .value import (
     sqrt,
     tanh,
 )
-from .viz import GraphvizNotFoundError, draw, to_dot
+from .viz import Explorer, GraphvizNotFoundError, draw, explore, to_dot
 
 __all__ = [
     "FUSED_ACTIVATIONS",
     "Explanation",
+    "Explorer",
     "GradcheckError",
     "GraphvizNotFoundError",
     "Value",
@@ -45,6 +46,7 @@ __all__ = [
     "enable_grad",
     "exp",
     "explain",
+    "explore",
     "grad",
     "gradcheck",
     "gradgradcheck",

@@ -6,9 +6,12 @@ The submodules, each using only those listed above it (so there are no import cy
 - `scopes`: the scope each node is drawn in, and the nested labelled clusters of group_scopes.
 - `dot`: `to_dot`, which decides what is drawn (values, ops, collapsed scopes, edges) and writes the Digraph.
 - `rendering`: `draw`, `Drawing` (Jupyter shows it), `render` (files written atomically), GraphvizNotFoundError.
+- `layout`: where each node goes for the explorer (dot's layout, or grandalf's without Graphviz).
+- `explore`: `explore`, the interactive explorer; explorer.js is its one JavaScript module.
 """
 
 from .dot import to_dot
+from .explore import Explorer, explore
 from .rendering import INSTALL_HINT, Drawing, GraphvizNotFoundError, draw, render
 
-__all__ = ["INSTALL_HINT", "Drawing", "GraphvizNotFoundError", "draw", "render", "to_dot"]
+__all__ = ["INSTALL_HINT", "Drawing", "Explorer", "GraphvizNotFoundError", "draw", "explore", "render", "to_dot"]

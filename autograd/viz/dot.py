@@ -39,11 +39,13 @@ def to_dot(
     collapse=False,
     highlight=(),
     explain=None,
+    grads=None,
 ):
     """The graph that made `root` (a Value or a sequence of outputs) as a `graphviz.Digraph`; `.source` is DOT text.
 
     `explain=w` (or a pair `(upper, lower)`) highlights every path from `root` (or `upper`) down to `w`, writes
     the local derivative on the edges along them, and captions the picture with `autograd.explain`'s derivation.
+    `grads` ({node: gradient}) shows those gradients instead of each node's `.grad`.
     """
     roots = _roots(root)
     _check_options(rankdir, color_by, precision, max_nodes)
@@ -51,6 +53,7 @@ def to_dot(
     explanation = _explanation(explain, roots, order, precision)
     marked = _highlighted(highlight, order) | (explanation.nodes if explanation else set())
     picture = _Picture(order, roots, marked, collapse, explanation)
+    picture.grads = grads or {}
     picture.check_size(max_nodes)
     return picture.build(
         rankdir=rankdir,
@@ -183,7 +186,7 @@ class _Picture:
             i, where = self.index[node], containers.of(self.home[node])
             if node.parents:
                 where.node(f"op{i}", nohtml(_plain(_op_text(node, precision))), **self._op_style(node, color_by, lit))
-            label = _record(node, show_data, show_grad, precision, flip)
+            label = _record(node, show_data, show_grad, precision, flip, self.grads.get(node))
             where.node(f"n{i}", nohtml(label), **self._value_style(node, color_by, lit))
         for path, name in self.box_names.items():
             label = _record_box(path, self.members[path], self, precision, flip)

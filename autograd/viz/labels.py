@@ -7,12 +7,12 @@ import re
 from ..value import Value
 
 
-def _record(node, show_data, show_grad, precision, flip):
+def _record(node, show_data, show_grad, precision, flip, grad=None):
     fields = [_record_text(node.label)] if node.label else []
     if show_data:
         fields.append(f"data {_number(node.data, precision)}")
     if show_grad:
-        fields.append(f"grad {_number(node.grad, precision)}")
+        fields.append(f"grad {_number(node.grad if grad is None else grad, precision)}")
     body = "|".join(fields) or " "
     return f"{{{body}}}" if flip else body
 
