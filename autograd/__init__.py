@@ -26,11 +26,12 @@ from .value import (
     sqrt,
     tanh,
 )
-from .viz import GraphvizNotFoundError, draw, to_dot
+from .viz import GraphvizError, GraphvizNotFoundError, draw, to_dot
 
 __all__ = [
     "FUSED_ACTIVATIONS",
     "GradcheckError",
+    "GraphvizError",
     "GraphvizNotFoundError",
     "Value",
     "abs",
