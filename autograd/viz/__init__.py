@@ -10,7 +10,16 @@ The submodules, each using only those listed above it (so there are no import cy
 """
 
 from .dot import to_dot
-from .rendering import DEFAULT_TIMEOUT, INSTALL_HINT, Drawing, GraphvizError, GraphvizNotFoundError, draw, render
+from .rendering import (
+    DEFAULT_TIMEOUT,
+    INSTALL_HINT,
+    Drawing,
+    GraphvizError,
+    GraphvizNotFoundError,
+    GraphvizTimeoutError,
+    draw,
+    render,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -18,6 +27,7 @@ __all__ = [
     "Drawing",
     "GraphvizError",
     "GraphvizNotFoundError",
+    "GraphvizTimeoutError",
     "draw",
     "render",
     "to_dot",

@@ -32,11 +32,24 @@ _DRAW_LESS = (
 
 
 class GraphvizError(RuntimeError):
-    """Graphviz could not draw the graph (missing, failed, crashed or out of time); the message says which."""
+    """Graphviz could not draw the graph (missing, failed, crashed or out of time); the message says which and what
+    to do, `reason` only what happened (for a program, such as the command, that gives its own advice)."""
+
+    def __init__(self, message, reason=None):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class GraphvizNotFoundError(GraphvizError):
     """Graphviz's `dot` is not installed: rendering needs it, `to_dot(...).source` does not."""
+
+
+class GraphvizTimeoutError(GraphvizError):
+    """Graphviz ran past its time limit, `seconds`, and was stopped."""
+
+    def __init__(self, message, reason, seconds):
+        super().__init__(message, reason)
+        self.seconds = seconds
 
 
 def draw(root, filename=None, format=None, *, timeout=None, **to_dot_options):
@@ -139,15 +152,14 @@ def _pipe(graph, format, timeout):
         limit = None if seconds == math.inf else seconds
         done = subprocess.run([executable, f"-T{format}"], input=source, capture_output=True, timeout=limit)
     except subprocess.TimeoutExpired:  # subprocess.run has killed it
-        raise GraphvizError(
-            f"Graphviz's {engine} did not finish laying out {what} within {seconds:g} s. Allow more time with "
-            f"timeout= (or ${TIMEOUT_VARIABLE}), or {_DRAW_LESS}"
-        ) from None
+        reason = f"Graphviz's {engine} did not finish laying out {what} within {seconds:g} s"
+        advice = f"Allow more time with timeout= (or ${TIMEOUT_VARIABLE}), or {_DRAW_LESS}"
+        raise GraphvizTimeoutError(f"{reason}. {advice}", reason, seconds) from None
     except OSError as error:
         raise GraphvizError(f"Graphviz's {engine} ({executable}) could not be run: {error}") from None
     if done.returncode < 0:
-        name = _signal_name(-done.returncode)
-        raise GraphvizError(f"Graphviz's {engine} crashed ({name}) while laying out {what}; {_DRAW_LESS}")
+        reason = f"Graphviz's {engine} crashed ({_signal_name(-done.returncode)}) while laying out {what}"
+        raise GraphvizError(f"{reason}; {_DRAW_LESS}", reason)
     if done.returncode != 0:
         raise GraphvizError(f"Graphviz's {engine} failed on {what}: {_first_error(done.stderr)}")
     return done.stdout
