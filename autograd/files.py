@@ -8,8 +8,9 @@ What it does to the path it is given, judged as `cp` would be:
   rename gives the path a new inode: other hard links to the old file keep the old contents.)
 - a symlink is followed: its target is written (atomically, beside the target) and the link stays a link.
 - a character device (/dev/null, /dev/full, a terminal) or a FIFO with a reader is written through, never
-  replaced; errors such as ENOSPC from /dev/full are raised. A FIFO nobody reads is refused at once rather
-  than waited on; directories, block devices (disks) and sockets are refused.
+  replaced, and errors such as ENOSPC from /dev/full are raised; /dev/stdout, /dev/stderr and /dev/fd/N are
+  written to the descriptor they name, wherever it goes. A FIFO nobody reads is refused at once rather than
+  waited on; directories, block devices (disks) and sockets are refused.
 - `<name>.<12 hex>.tmp` files that a crash left beside the target are removed by the next write to it; one
   that another process is still writing is left alone (it holds a lock on it).
 Every OSError names the path as the caller gave it, never the temporary file.
@@ -21,6 +22,7 @@ import os
 import re
 import secrets
 import stat
+import sys
 
 try:
     import fcntl
@@ -34,18 +36,42 @@ def atomic_write(path, data):
     """Write the bytes `data` to `path`: a regular file is replaced atomically, keeping its permission bits; a
     symlink's target is written; a character device or read FIFO is written through; a directory is refused."""
     given = os.fspath(path)
-    target = os.path.realpath(os.fsdecode(given))  # a symlink's target is what gets written
+    name = target = os.fsdecode(given)
     try:
+        descriptor = _open_descriptor(name)
+        if descriptor is not None:
+            _write_all(descriptor, data)
+            return
         try:
-            status = os.stat(target)
+            status = os.stat(name)  # of what a symlink points to
         except FileNotFoundError:
             status = None
-        if status is None or stat.S_ISREG(status.st_mode):
-            _replace(target, data, status)
+        if status is not None and not stat.S_ISREG(status.st_mode):
+            _write_through(name, data, status)
         else:
-            _write_through(target, data, status)
+            target = os.path.realpath(name)  # a symlink's target is what gets replaced
+            _replace(target, data, status)
     except OSError as error:
         raise _naming(error, given, target) from None
+
+
+# Names of a descriptor this process has open. /dev/stdout redirected to a file links to that file, which a rename
+# would take away from the shell; its output goes where the descriptor goes, so it is written there.
+_DESCRIPTOR_NAMES = re.compile(r"/dev/std(?P<stream>in|out|err)|/dev/fd/(?P<fd>\d+)|/proc/self/fd/(?P<self>\d+)")
+
+
+def _open_descriptor(name):
+    """The descriptor that /dev/stdout, /dev/fd/N or /proc/self/fd/N names (after flushing Python's own
+    buffered output to it, so what was printed comes first), or None for any other name."""
+    match = _DESCRIPTOR_NAMES.fullmatch(name) if os.name == "posix" else None
+    if match is None:
+        return None
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed or replaced stream has nothing of ours to flush
+            stream.flush()
+    if match["stream"]:
+        return {"in": 0, "out": 1, "err": 2}[match["stream"]]
+    return int(match["fd"] or match["self"])
 
 
 def _replace(target, data, status):

@@ -6,9 +6,12 @@ import contextlib
 import errno
 import fcntl
 import os
+import pathlib
 import select
 import socket
 import stat
+import subprocess
+import sys
 import threading
 import time
 
@@ -16,6 +19,7 @@ import pytest
 
 from autograd.files import atomic_write
 
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (mknod, chown)")
 not_root = pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
 
@@ -291,3 +295,35 @@ def test_a_socket_is_refused(tmp_path):
         server.close()
     assert raised.value.filename == os.fspath(path) and "refusing" in str(raised.value)
     assert stat.S_ISSOCK(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("name", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])
+@pytest.mark.parametrize("into", ["pipe", "file"])
+def test_dev_stdout_is_written_where_stdout_goes_after_what_was_printed(tmp_path, name, into):
+    program = f"from autograd.files import atomic_write; print('printed first'); atomic_write({name!r}, b'data\\n')"
+    path = os.pathsep.join([os.fspath(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    command = [sys.executable, "-c", program]
+    env = {**os.environ, "PYTHONPATH": path}
+    if into == "pipe":
+        result = subprocess.run(command, capture_output=True, env=env, timeout=60)
+        assert (result.returncode, result.stdout, result.stderr) == (0, b"printed first\ndata\n", b"")
+    else:
+        with open(tmp_path / "out.txt", "wb") as out:
+            result = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, env=env, timeout=60)
+        assert (result.returncode, result.stderr) == (0, b"")
+        assert (tmp_path / "out.txt").read_bytes() == b"printed first\ndata\n"
+        assert listing(tmp_path) == ["out.txt"]
+
+
+def test_a_descriptor_that_is_not_open_is_an_error_naming_it():
+    with pytest.raises(OSError) as raised:
+        atomic_write("/dev/fd/987654", b"x")
+    assert raised.value.errno == errno.EBADF and raised.value.filename == "/dev/fd/987654"
+
+
+def test_a_symlink_to_a_fifo_writes_through_it(tmp_path):
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "link").symlink_to(tmp_path / "pipe")
+    with pytest.raises(OSError, match="no process is reading"):
+        atomic_write(tmp_path / "link", b"x")  # refused at once, as the FIFO itself
+    assert (tmp_path / "link").is_symlink() and stat.S_ISFIFO((tmp_path / "pipe").stat().st_mode)
