@@ -315,3 +315,15 @@ def test_a_missing_folder_for_svg_is_one_line_naming_the_file(capsys, tmp_path):
     code, _, err = run(capsys, "grad", "x", "x=1", "--svg", str(svg))
     assert code == 1
     assert err == f"chaingrad grad: error: cannot write {svg}: {os.strerror(errno.ENOENT)}\n"
+
+
+def test_demo_when_graphviz_runs_out_of_time_is_one_line_with_exit_2(capsys, tmp_path, monkeypatch):
+    fake_graphviz(monkeypatch, tmp_path, "while :; do :; done\n")  # never finishes; killed at the limit
+    monkeypatch.setenv("CHAINGRAD_DOT_TIMEOUT", "0.2")
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, "demo", "--epochs", "1", "--hidden", "3", "--out", str(out_dir))
+    assert code == 2 and f"wrote {out_dir / 'model.json'}: " in out
+    assert [line for line in err.splitlines() if "error" in line] == [
+        f"chaingrad demo: error: cannot draw {out_dir / 'network.svg'}: Graphviz's neato did not finish laying out "
+        "this graph within 0.2 s; allow more time with CHAINGRAD_DOT_TIMEOUT=SECONDS, or try a smaller --hidden"
+    ]
