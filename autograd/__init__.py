@@ -5,7 +5,8 @@ Read value.py, ops.py and backward.py for the whole idea; fastpath.py holds what
 """
 
 from .backward import gradients
-from .check import GradcheckError, gradcheck
+from .check import GradcheckError, gradcheck, gradgradcheck
+from .explanation import Explanation, explain
 from .functional import grad, hessian, jacobian, value_and_grad, vjp
 from .fused import FUSED_ACTIVATIONS, dot, linear, sum
 from .graph import topological_order
@@ -30,6 +31,7 @@ from .viz import GraphvizError, GraphvizNotFoundError, draw, to_dot
 
 __all__ = [
     "FUSED_ACTIVATIONS",
+    "Explanation",
     "GradcheckError",
     "GraphvizError",
     "GraphvizNotFoundError",
@@ -43,8 +45,10 @@ __all__ = [
     "elu",
     "enable_grad",
     "exp",
+    "explain",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "gradients",
     "hessian",
     "is_grad_enabled",

@@ -3,7 +3,7 @@ formula typed as text.
 
     chaingrad demo [--dataset moons|circles|blobs] [--epochs N] [--hidden 16,16] [--optimizer sgd|...] [--lr LR]
                    [--seed S] [--out DIR]
-    chaingrad grad "EXPR" x=1 y=2 [--svg FILE]
+    chaingrad grad "EXPR" x=1 y=2 [--svg FILE] [--explain NAME]
 
 Exit codes: 0 done; 2 the command line was refused (an unknown option, a bad value, an expression outside the
 whitelist or too costly to draw, a missing or malformed assignment), with nothing written, or Graphviz could not
@@ -120,6 +120,8 @@ def _parser():
     grad.add_argument("assignments", nargs="*", default=[], metavar="NAME=NUMBER", help="the point: x=1 y=-2.5")
     grad.add_argument("--svg", type=pathlib.Path, metavar="FILE",
                       help="also write the computation graph, with data, gradients and local derivatives")
+    grad.add_argument("--explain", action="append", default=[], metavar="NAME",
+                      help="also print ∂f/∂NAME written out as the chain rule, path by path (may be repeated)")
     grad.set_defaults(run=_grad)
     return parser
 
@@ -168,9 +170,9 @@ def _grad_argv(words):
         if word == "--":
             positional += words
             break
-        if word in ("-h", "--help") or word.startswith("--svg="):
+        if word in ("-h", "--help") or word.startswith(("--svg=", "--explain=")):
             options.append(word)
-        elif word == "--svg":
+        elif word in ("--svg", "--explain"):
             options += [word, *words[:1]]  # argparse reports a --svg without a file name
             words = words[1:]
         else:
@@ -198,9 +200,25 @@ def _grad(args):
     say(f"f = {float(f)!r}")
     for name, leaf in leaves.items():
         say(f"{d}f/{d}{name} = {leaf.grad!r}")
+    for name in args.explain:
+        _print_explanation(f, leaves, name)
     if svg is not None:
         _write_graph(root, svg)
     return 0
+
+
+def _print_explanation(f, leaves, name):
+    """`--explain NAME`: the derivation of ∂f/∂NAME, the intermediate values named by their text in EXPR."""
+    if name not in leaves:
+        known = listing(leaves) or "none"
+        raise CommandError(f"--explain {name!r}: the expression has no variable {name!r} (its variables: {known})")
+    if not isinstance(f, autograd.Value):
+        text = f"∂f/∂{name} = 0: the expression does not depend on its variables"
+    else:
+        f.label = "f"
+        text = str(autograd.explain(f, leaves[name]))
+    say("")
+    say(text)
 
 
 def _parse_expression(text):

@@ -290,12 +290,19 @@ class _Evaluator:
         self.text, self.values = text, values
 
     def run(self, node):
+        """The node's value; a Value computed here is labelled with its text, `w*x + b`, for drawings and
+        `explain` (a variable's Value keeps its own label)."""
         try:
-            return self.evaluate(node)
+            return self.labelled(node, self.evaluate(node))
         except EvaluationError:
             raise
         except (ArithmeticError, ValueError) as error:  # the engine's domain errors: log(0), 1/0, sqrt(-1), ...
             raise self.failure(node, error) from error
+
+    def labelled(self, node, result):
+        if isinstance(result, Value) and not result.label and not isinstance(node, ast.Name):
+            result.label = " ".join(self.text.where(node)[0].split())
+        return result
 
     def failure(self, node, error):
         piece, column, line = self.text.where(node)
@@ -317,7 +324,7 @@ class _Evaluator:
                 if link is node:
                     return _arithmetic(_BINARY[type(node.op)], result, right)  # run() names node on error
                 try:
-                    result = _arithmetic(_BINARY[type(link.op)], result, right)
+                    result = self.labelled(link, _arithmetic(_BINARY[type(link.op)], result, right))
                 except (ArithmeticError, ValueError) as error:
                     raise self.failure(link, error) from error
         if isinstance(node, ast.Call):

@@ -216,6 +216,18 @@ def test_a_long_flat_sum_or_product_is_one_level_not_one_per_term():
     assert mixed == pytest.approx(1000 * 2.5 + 12.0, rel=1e-12)
 
 
+def test_each_link_of_a_chain_is_labelled_with_its_text():
+    x, y, z = Value(1.0, label="x"), Value(2.0, label="y"), Value(3.0, label="z")
+    out = parse("x + y*2 - z + 1")(x=x, y=y, z=z)
+    labels, node = [], out
+    while node.parents and node.parents[0].parents:
+        labels.append(node.label)
+        node = node.parents[0]
+    labels.append(node.label)
+    assert labels == ["x + y*2 - z + 1", "x + y*2 - z", "x + y*2"]
+    assert node.parents[0] is x and node.parents[1].label == "y*2"
+
+
 def test_a_chain_too_long_for_pythons_parser_says_so():
     with pytest.raises(ExpressionError) as caught:
         parse("x+" * 4999 + "x")
