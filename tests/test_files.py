@@ -4,7 +4,6 @@ temporary files cleaned up, and every error naming the caller's path."""
 
 import contextlib
 import errno
-import fcntl
 import os
 import pathlib
 import select
@@ -19,6 +18,7 @@ import pytest
 
 from autograd.files import atomic_write
 
+fcntl = pytest.importorskip("fcntl", reason="POSIX files: FIFOs, devices, locks")
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (mknod, chown)")
 not_root = pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
