@@ -173,7 +173,7 @@ def _signal_name(number):
 
 
 def _first_error(stderr):
-    """The first line of Graphviz's complaint (it may go on for pages), or its exit status if it said nothing."""
+    """The first error line of Graphviz's complaint (it may go on for pages), shortened to 300 characters."""
     lines = [line.strip() for line in stderr.decode("utf-8", errors="replace").splitlines() if line.strip()]
     errors = [line for line in lines if not line.lower().startswith("warning")]
     line = (errors or lines or ["it gave no reason"])[0]
