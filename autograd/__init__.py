@@ -27,13 +27,14 @@ from .value import (
     sqrt,
     tanh,
 )
-from .viz import Explorer, GraphvizNotFoundError, draw, explore, to_dot
+from .viz import Explorer, GraphvizError, GraphvizNotFoundError, draw, explore, to_dot
 
 __all__ = [
     "FUSED_ACTIVATIONS",
     "Explanation",
     "Explorer",
     "GradcheckError",
+    "GraphvizError",
     "GraphvizNotFoundError",
     "Value",
     "abs",

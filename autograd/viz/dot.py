@@ -49,6 +49,8 @@ def to_dot(
     """
     roots = _roots(root)
     _check_options(rankdir, color_by, precision, max_nodes)
+    if max_nodes is not None:
+        _refuse_early(roots, max_nodes, collapse)  # before the whole graph is ordered and indexed
     order = topological_order(roots)
     explanation = _explanation(explain, roots, order, precision)
     marked = _highlighted(highlight, order) | (explanation.nodes if explanation else set())
@@ -93,6 +95,45 @@ def _highlighted(highlight, order):
         if node not in in_graph:
             raise ValueError(f"to_dot: cannot highlight {node!r}: it is not in the graph being drawn")
     return set(nodes)
+
+
+def _refuse_early(roots, max_nodes, collapse):
+    """Walk the graph from `roots`, counting nodes that will surely be drawn, and refuse it once there are more
+    than 10·max_nodes: refusing a graph of a million values costs about 10·max_nodes steps, not a million.
+
+    The count is a lower bound of _Picture.check_size's exact total, which then runs on the graphs this lets
+    through and gives the exact number to a graph up to ten times too big. With collapse, a scoped node counts
+    once per scope (its box); an unscoped leaf counts once a node outside any scope uses it, or uses from two
+    scopes show that it is not one scope's parameter (see _home_scopes).
+    """
+    budget = 10 * max_nodes
+    seen, boxes, first_user_scope, count = set(roots), set(), {}, 0
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if not collapse:
+            count += 2 if node.parents else 1
+        elif node.scope:
+            count += node.scope not in boxes
+            boxes.add(node.scope)
+        elif node.parents:
+            count += 2
+        for parent in node.parents:
+            if collapse and not parent.scope and not parent.parents:
+                shown = first_user_scope.setdefault(parent, node.scope)
+                if shown is not None and (not node.scope or shown != node.scope):
+                    first_user_scope[parent] = None  # drawn on its own: count it once
+                    count += 1
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+        if count > budget:
+            raise ValueError(
+                f"to_dot: this graph needs more than {budget:,} drawn nodes (counting stopped there, after "
+                f"{len(seen):,} values), far more than max_nodes={max_nodes:,}. Either raise the limit "
+                "(max_nodes=None draws any size; Graphviz may take very long), or build parts of the graph inside "
+                "`with autograd.scope('name'):` and pass collapse=True to draw each scope as one box."
+            )
 
 
 def _explanation(explain, roots, order, precision):

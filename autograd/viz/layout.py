@@ -5,7 +5,7 @@ import json
 
 from .dot import to_dot
 from .labels import _number, _op_text
-from .rendering import GraphvizNotFoundError, _pipe
+from .rendering import GraphvizError, _pipe
 
 POINTS_PER_INCH = 72
 _ROW, _CHAR, _PAD = 19.0, 6.6, 14.0  # grandalf: a text row's height and a character's width, in points
@@ -43,13 +43,13 @@ def layout(order, index, rankdir, precision, grads):
     for its gradient in `grads`."""
     try:
         return _dot_layout(order[-1], rankdir, precision, grads)
-    except GraphvizNotFoundError:
+    except GraphvizError:  # not installed, or it failed or ran out of time on this graph
         return _grandalf_layout(order, index, rankdir, precision, grads)
 
 
 def _dot_layout(root, rankdir, precision, grads):
     graph = to_dot(root, rankdir=rankdir, precision=precision, max_nodes=None, group_scopes=True, grads=grads)
-    laid = json.loads(_pipe(graph, "json"))
+    laid = json.loads(_pipe(graph, "json", None))
     x0, y0, x1, y1 = (float(v) for v in laid["bb"].split(","))
     names, boxes = {}, {}
     for k, obj in enumerate(laid.get("objects", [])):
