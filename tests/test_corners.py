@@ -28,7 +28,8 @@ def test_power_at_zero_zero_gives_torchs_zero_gradients_with_create_graph():
     """∂(bᵉ)/∂b = e·bᵉ⁻¹ is 0 at e = 0, b = 0, in plain backward, with create_graph and through grad."""
     tb, te = tensor(0.0), tensor(0.0)
     expected = [g.item() for g in torch.autograd.grad(tb**te, (tb, te), create_graph=True)]
-    assert expected == [0.0, 0.0]
+    b, e = sympy.symbols("b e", nonnegative=True)
+    assert expected == [0.0, 0.0] and sympy.limit(sympy.diff(b**e, b).subs(e, 0), b, 0, "+") == 0
     for create_graph in (False, True):
         b, e = Value(0.0), Value(0.0)
         (b**e).backward(create_graph=create_graph)
@@ -86,19 +87,21 @@ def test_the_fused_tanh_neuron_has_the_same_accurate_second_derivative():
 
 
 @pytest.mark.parametrize(
-    ("fn", "torch_fn"),
+    ("fn", "torch_fn", "sym"),
     [
-        pytest.param(autograd.sqrt, torch.sqrt, id="sqrt"),
-        pytest.param(lambda v: v**0.5, lambda t: t**0.5, id="**0.5"),
-        pytest.param(lambda v: v**0.25, lambda t: t**0.25, id="**0.25"),
+        pytest.param(autograd.sqrt, torch.sqrt, sympy.sqrt, id="sqrt"),
+        pytest.param(lambda v: v**0.5, lambda t: t**0.5, lambda s: s ** sympy.Rational(1, 2), id="**0.5"),
+        pytest.param(lambda v: v**0.25, lambda t: t**0.25, lambda s: s ** sympy.Rational(1, 4), id="**0.25"),
     ],
 )
 @pytest.mark.parametrize("how", ["backward", "grad"])
-def test_sqrt_second_derivative_at_zero_is_minus_inf(fn, torch_fn, how):
+def test_sqrt_second_derivative_at_zero_is_minus_inf(fn, torch_fn, sym, how):
     tx = tensor(0.0)
     (t_first,) = torch.autograd.grad(torch_fn(tx), tx, create_graph=True)
     (t_second,) = torch.autograd.grad(t_first, tx)
     assert (t_first.item(), t_second.item()) == (math.inf, -math.inf)
+    s = sympy.Symbol("s", positive=True)
+    assert sympy.limit(sympy.diff(sym(s), s, 2), s, 0, "+") == -sympy.oo  # the mathematical limit too
     if how == "grad":
         first, second = grad(fn)(0.0), grad(grad(fn))(0.0)
     else:
