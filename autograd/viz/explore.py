@@ -151,7 +151,8 @@ def _explanations(root, order, index, precision):
     leaves = [node for node in order if not node.parents and node is not root]
     leaves.sort(key=lambda node: not node.label)
     names = Names(precision)  # one for all: each node is named once
-    return {f"n{index[leaf]}": str(Explanation(root, leaf, precision, 8, names=names)) for leaf in leaves[:MAX_EXPLAINED]}
+    chosen = leaves[:MAX_EXPLAINED]
+    return {f"n{index[leaf]}": str(Explanation(root, leaf, precision, 8, names=names)) for leaf in chosen}
 
 
 def _scopes(order, home, boxes, index):
