@@ -148,3 +148,14 @@ def test_the_command_writes_the_explorer_page(tmp_path, capsys):
     labels = {n["label"] for n in scene["nodes"] if n["kind"] == "value"}
     assert {"f", "w", "x", "b", "w*x", "w*x + b", "sigmoid(w*x + b)"} <= labels  # named by the formula's text
     assert main(["grad", "x*2", "x=1", "--html", str(tmp_path)]) == 2
+
+
+def test_without_graphviz_or_grandalf_the_error_says_what_to_install(monkeypatch):
+    import sys
+
+    L, *_ = single_neuron()
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setitem(sys.modules, "grandalf", None)
+    monkeypatch.setitem(sys.modules, "grandalf.graphs", None)
+    with pytest.raises(autograd.GraphvizError, match="pip install grandalf"):
+        autograd.explore(L)

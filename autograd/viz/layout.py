@@ -51,7 +51,13 @@ def layout(order, index, rankdir, precision, grads):
                 f"explore: {error} Without it, this graph of {drawn:,} drawn nodes is too big to lay out in Python "
                 f"(grandalf takes minutes past {GRANDALF_LIMIT:,}): install Graphviz, or explore a smaller graph"
             ) from None
-        return _grandalf_layout(order, index, rankdir, precision, grads)
+        try:
+            return _grandalf_layout(order, index, rankdir, precision, grads)
+        except ImportError:
+            raise GraphvizError(
+                f"explore: {error} Without it the explorer lays graphs out with grandalf, which is not installed "
+                "either: pip install grandalf (or 'chaingrad[notebooks]'), or install Graphviz"
+            ) from None
 
 
 def _dot_layout(root, rankdir, precision, grads):
