@@ -27,12 +27,14 @@ from .value import (
     sqrt,
     tanh,
 )
-from .viz import GraphvizNotFoundError, draw, to_dot
+from .viz import Explorer, GraphvizError, GraphvizNotFoundError, draw, explore, to_dot
 
 __all__ = [
     "FUSED_ACTIVATIONS",
     "Explanation",
+    "Explorer",
     "GradcheckError",
+    "GraphvizError",
     "GraphvizNotFoundError",
     "Value",
     "abs",
@@ -45,6 +47,7 @@ __all__ = [
     "enable_grad",
     "exp",
     "explain",
+    "explore",
     "grad",
     "gradcheck",
     "gradgradcheck",

@@ -93,10 +93,10 @@ def explain(output, wrt, *, precision=4, max_paths=20):
 class Explanation:
     """∂output/∂wrt, written out. `total`, `path_count`, `paths` (None when merged) and `merges` (when merged)."""
 
-    def __init__(self, output, wrt, precision=4, max_paths=20, variables=None):
+    def __init__(self, output, wrt, precision=4, max_paths=20, variables=None, names=None):
         self.output, self.wrt, self.precision, self.max_paths = output, wrt, precision, max_paths
         order, self._inputs = _between(output, wrt)  # the nodes on the paths, each after its parents
-        self.names, self._local = Names(precision, variables), {}
+        self.names, self._local = names or Names(precision, variables), {}
         self.total, self.path_count, uses = self._backward(order)
         if self.path_count <= max_paths:
             self.paths, self.merges = self._paths(), None

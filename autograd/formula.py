@@ -13,7 +13,6 @@ Formulas are a handful of ast nodes, so the functions here recurse over a formul
 """
 
 import ast
-import copy
 import functools
 import math
 import re
@@ -51,19 +50,26 @@ def number(x):
     return ast.Constant(value=float(x))
 
 
+class Bound(ast.expr):
+    """A formula put in for a symbol: printed as it is, never taken apart (or changed) by `simplify`."""
+
+    _fields = ("tree",)
+
+
 def bind(tree, bindings):
     """`tree` with each symbol in `bindings` replaced by its formula (a `name`, a `number` or any formula)."""
 
     class Bind(ast.NodeTransformer):
         def visit_Name(self, node):
-            return bindings.get(node.id, node)
+            value = bindings.get(node.id, node)
+            return value if isinstance(value, (ast.Name, ast.Constant, Bound)) else Bound(tree=value)
 
-    return _simplify(Bind().visit(copy.deepcopy(tree)))
+    return _simplify(Bind().visit(_copy(tree)))
 
 
 def simplify(tree):
     """Fold what binding numbers in leaves behind: 2 - 1 → 1, x**1 → x, 1·x → x, x + 0 → x, a − (−2) → a + 2."""
-    return _simplify(copy.deepcopy(tree))
+    return _simplify(_copy(tree))
 
 
 def _simplify(tree):
@@ -162,6 +168,15 @@ def _label_precedence(label):
     return kinds.get(type(tree), SUM)
 
 
+def _copy(tree):
+    """A copy of the formula's own nodes; a Bound formula inside is shared, not copied (nothing changes it)."""
+    if isinstance(tree, list):
+        return [_copy(item) for item in tree]
+    if not isinstance(tree, ast.AST) or isinstance(tree, (Bound, ast.expr_context, ast.operator, ast.cmpop)):
+        return tree
+    return type(tree)(**{field: _copy(getattr(tree, field)) for field in tree._fields if hasattr(tree, field)})
+
+
 def _is_number(tree, value=None):
     return isinstance(tree, ast.Constant) and (value is None or tree.value == value)
 
@@ -203,6 +218,9 @@ class _Printer:
     def parens(self, shown):
         return rf"\left({shown}\right)" if self.latex else f"({shown})"
 
+    def show_Bound(self, tree):
+        return self.show(tree.tree)
+
     def show_Constant(self, tree):
         value = tree.value
         shown = format_number(value, self.precision, self.latex)
@@ -242,6 +260,8 @@ class _Printer:
         raise ValueError(f"formula: cannot print the operator in {ast.unparse(tree)!r}")
 
     def power(self, base, exponent):
+        while isinstance(base, Bound):
+            base = base.tree
         small = _is_number(exponent) and exponent.value == int(exponent.value) and abs(exponent.value) < 10
         if isinstance(base, ast.Call) and base.func.id in _FUNCTIONS and small:  # tanh²(z), as books write it
             function, argument = self.function(base)

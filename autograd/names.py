@@ -9,7 +9,7 @@ from .custom import user_op_rule
 
 MAX_NAME = 32  # characters: a longer name shows its inputs as …
 MAX_DEPTH = 8  # levels of inputs a name is worked out from (names are cut to MAX_NAME long before that)
-_WIDE = 6  # an op with more inputs than this spells out only their labels and numbers
+_WIDE = 6  # an op with more inputs than this is called by its op alone: relu∘dot(…)
 
 ELLIPSIS = formula.name("…")
 
@@ -52,11 +52,11 @@ class Names:
         if depth == 0:
             return ELLIPSIS  # not kept: asked for directly, the node gets its own levels
         expression, _, bindings = op_formulas(node)
-        if expression is None:
-            name = formula.name(node.op or "…")
+        if expression is None or len(node.parents) > _WIDE:  # a neuron of 16 inputs: relu∘dot(…)
+            name = formula.name(f"{node.op or '…'}(…)")
         else:
-            tree, wide = formula.parse(expression), len(node.parents) > _WIDE
-            inputs = {s: self._short(p) if wide else self._name(p, depth - 1) for s, p in bindings}
+            tree = formula.parse(expression)
+            inputs = {s: self._name(p, depth - 1) for s, p in bindings}
             name = formula.bind(tree, {**inputs, **_parameter(node)})
             if len(formula.text(name, self.precision)) > MAX_NAME:  # too long: the inputs as …, 2 or w
                 name = formula.bind(tree, {**{s: self._short(p) for s, p in bindings}, **_parameter(node)})

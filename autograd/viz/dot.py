@@ -39,18 +39,23 @@ def to_dot(
     collapse=False,
     highlight=(),
     explain=None,
+    grads=None,
 ):
     """The graph that made `root` (a Value or a sequence of outputs) as a `graphviz.Digraph`; `.source` is DOT text.
 
     `explain=w` (or a pair `(upper, lower)`) highlights every path from `root` (or `upper`) down to `w`, writes
     the local derivative on the edges along them, and captions the picture with `autograd.explain`'s derivation.
+    `grads` ({node: gradient}) shows those gradients instead of each node's `.grad`.
     """
     roots = _roots(root)
     _check_options(rankdir, color_by, precision, max_nodes)
+    if max_nodes is not None:
+        _refuse_early(roots, max_nodes, collapse)  # before the whole graph is ordered and indexed
     order = topological_order(roots)
     explanation = _explanation(explain, roots, order, precision)
     marked = _highlighted(highlight, order) | (explanation.nodes if explanation else set())
     picture = _Picture(order, roots, marked, collapse, explanation)
+    picture.grads = grads or {}
     picture.check_size(max_nodes)
     return picture.build(
         rankdir=rankdir,
@@ -90,6 +95,45 @@ def _highlighted(highlight, order):
         if node not in in_graph:
             raise ValueError(f"to_dot: cannot highlight {node!r}: it is not in the graph being drawn")
     return set(nodes)
+
+
+def _refuse_early(roots, max_nodes, collapse):
+    """Walk the graph from `roots`, counting nodes that will surely be drawn, and refuse it once there are more
+    than 10·max_nodes: refusing a graph of a million values costs about 10·max_nodes steps, not a million.
+
+    The count is a lower bound of _Picture.check_size's exact total, which then runs on the graphs this lets
+    through and gives the exact number to a graph up to ten times too big. With collapse, a scoped node counts
+    once per scope (its box); an unscoped leaf counts once a node outside any scope uses it, or uses from two
+    scopes show that it is not one scope's parameter (see _home_scopes).
+    """
+    budget = 10 * max_nodes
+    seen, boxes, first_user_scope, count = set(roots), set(), {}, 0
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if not collapse:
+            count += 2 if node.parents else 1
+        elif node.scope:
+            count += node.scope not in boxes
+            boxes.add(node.scope)
+        elif node.parents:
+            count += 2
+        for parent in node.parents:
+            if collapse and not parent.scope and not parent.parents:
+                shown = first_user_scope.setdefault(parent, node.scope)
+                if shown is not None and (not node.scope or shown != node.scope):
+                    first_user_scope[parent] = None  # drawn on its own: count it once
+                    count += 1
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+        if count > budget:
+            raise ValueError(
+                f"to_dot: this graph needs more than {budget:,} drawn nodes (counting stopped there, after "
+                f"{len(seen):,} values), far more than max_nodes={max_nodes:,}. Either raise the limit "
+                "(max_nodes=None draws any size; Graphviz may take very long), or build parts of the graph inside "
+                "`with autograd.scope('name'):` and pass collapse=True to draw each scope as one box."
+            )
 
 
 def _explanation(explain, roots, order, precision):
@@ -183,7 +227,7 @@ class _Picture:
             i, where = self.index[node], containers.of(self.home[node])
             if node.parents:
                 where.node(f"op{i}", nohtml(_plain(_op_text(node, precision))), **self._op_style(node, color_by, lit))
-            label = _record(node, show_data, show_grad, precision, flip)
+            label = _record(node, show_data, show_grad, precision, flip, self.grads.get(node))
             where.node(f"n{i}", nohtml(label), **self._value_style(node, color_by, lit))
         for path, name in self.box_names.items():
             label = _record_box(path, self.members[path], self, precision, flip)
