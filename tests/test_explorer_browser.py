@@ -113,6 +113,11 @@ def mlp_loss(points, hidden=(16, 16)):
     return loss
 
 
+def small_mlp():
+    """A 2-3-1 MLP on one point: two layers of scopes, small enough to look at."""
+    return mlp_loss(1, hidden=(3,))
+
+
 def by_label(root):
     return {node.label: node for node in topological_order(root) if node.label}
 
@@ -207,6 +212,20 @@ def show(page, tmp_path, how):
         return Shown(page, own)
 
     return open_
+
+
+def assert_fitted(page):
+    """The whole graph is in its view and the view in the window: nothing cut off. Returns how much of the view
+    (width or height, whichever is more) the graph fills."""
+    svg, view, width = page.evaluate("""() => {
+      const box = (sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+        return [r.left, r.top, r.right, r.bottom]; };
+      return [box('svg[data-role="graph"]'), box('g[data-role="viewport"]'), window.innerWidth];
+    }""")
+    assert svg[0] >= 0 and svg[2] <= width, f"the graph's box {svg} is cut off by the window ({width} px wide)"
+    inside = view[0] >= svg[0] - 1 and view[1] >= svg[1] - 1 and view[2] <= svg[2] + 1 and view[3] <= svg[3] + 1
+    assert inside, f"the graph {view} sticks out of its view {svg}"
+    return max((view[2] - view[0]) / (svg[2] - svg[0]), (view[3] - view[1]) / (svg[3] - svg[1]))
 
 
 def assert_backward_shows(shown, root, states, k):
@@ -425,7 +444,7 @@ def test_collapsing_a_scope_hides_its_members_and_expanding_restores_them(show):
 
 
 def test_collapsing_one_layer_of_an_mlp_leaves_the_other_shown(show):
-    root = mlp_loss(1, hidden=(3,))
+    root = small_mlp()
     index = ids(root)
     scopes = {n.scope for n in index}
     assert {"layers.0/neurons.0", "layers.1/neurons.0"} <= scopes
@@ -462,6 +481,27 @@ def test_without_graphviz_the_page_is_laid_out_by_grandalf_and_steps_the_same(sh
     assert not overlaps, "grandalf's layout puts nodes on top of each other"
 
 
+CLIPPED_SCOPE = pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a scope's box reaches past the nodes' extents (scene width/height), which Fit fits, so its edge is cut off "
+        "(layout.Boxes.around pads the box beyond the members; dot's own cluster boxes would stay inside dot's bb)"
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    "graph",
+    [single_neuron, used_twice, small_mlp, pytest.param(scoped, marks=CLIPPED_SCOPE)],
+)
+def test_the_graph_opens_fitted_in_its_view(show, graph):
+    shown = show(graph())
+    assert_fitted(shown.page)
+    shown.act("step")
+    shown.act("fit")
+    assert_fitted(shown.page)
+
+
 # --- Offline, size, speed
 
 
@@ -495,15 +535,8 @@ def test_a_2_16_16_1_mlp_loss_graph_opens_fitted_in_under_2_seconds(page, page_l
     page.wait_for_function("() => window.cgReadyAt !== undefined", timeout=30000)
     ready_ms = page.evaluate("window.cgReadyAt")
     assert ready_ms < OPEN_BUDGET_MS, f"{ready_ms:.0f} ms from navigation start to data-ready"
-    svg, view, window = page.evaluate("""() => {
-      const box = (sel) => { const r = document.querySelector(sel).getBoundingClientRect();
-        return [r.left, r.top, r.right, r.bottom]; };
-      return [box('svg[data-role="graph"]'), box('g[data-role="viewport"]'), [0, 0, window.innerWidth, Infinity]];
-    }""")
-    assert svg[0] >= window[0] and svg[2] <= window[2], f"the graph's box {svg} is cut off by the window"
-    assert view[0] >= svg[0] - 1 and view[1] >= svg[1] - 1 and view[2] <= svg[2] + 1 and view[3] <= svg[3] + 1
-    filled = max((view[2] - view[0]) / (svg[2] - svg[0]), (view[3] - view[1]) / (svg[3] - svg[1]))
-    assert filled > 0.9, f"fitted, the graph fills only {filled:.0%} of the view"
+    filled = assert_fitted(page)
+    assert filled > 0.9, f"fitted, the graph fills only {filled:.0%} of its view"
     assert page_log.requests == [page.url]
 
 
