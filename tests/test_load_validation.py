@@ -86,7 +86,7 @@ NEURON_STATE = {"w.0": 0.5, "w.1": -0.25, "b": 0.125}
         ),
         (
             _record("Neuron", dict(NEURON, nin=10**400), NEURON_STATE),
-            r"config entry 'nin' is 100000000000000000\.\.\.0000000000000000000, over the limit of 1,000,000 parameters",
+            r"config entry 'nin' is 100000000000000000\.\.\.0+, over the limit of 1,000,000 parameters",
         ),
         (
             json.dumps(_record("Neuron", NEURON, {})).replace("{}", '{"w.0": ' + "9" * 5000 + "}"),
