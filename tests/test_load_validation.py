@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autograd import Value
 from nn.module import MLP, Neuron, manual_seed
 from nn.serialization import load, save
 from nn.validation import MAX_PARAMETERS, max_file_bytes
@@ -150,42 +149,6 @@ def test_load_state_dict_checks_every_entry_before_changing_any():
     with pytest.raises(ValueError, match=r"not a number: 'layers\.1\.neurons\.0\.b' is 1000.*\(too large for a float"):
         model.load_state_dict(bad)
     assert model.state_dict() == before  # it used to overwrite 8 of the 9, then raise OverflowError
-
-
-class Refusing(Value):
-    """A parameter whose data setter raises on its `fail_at`-th assignment (counted after construction)."""
-
-    __slots__ = ("sets", "fail_at", "error")
-
-    def __init__(self, data, fail_at, error=KeyboardInterrupt):
-        Value.data.__set__(self, 0.0)
-        self.sets, self.fail_at, self.error = -1, fail_at, error
-        super().__init__(data)
-
-    @property
-    def data(self):
-        return Value.data.__get__(self)
-
-    @data.setter
-    def data(self, value):
-        self.sets += 1
-        if self.sets == self.fail_at:
-            raise self.error
-        Value.data.__set__(self, value)
-
-
-class Three(Neuron):
-    def __init__(self, fail_at):
-        super().__init__(2)
-        self.w[1] = Refusing(0.0, fail_at)  # the second of three parameters to be loaded
-
-
-def test_an_interrupt_during_load_state_dict_puts_every_parameter_back():
-    model = Three(fail_at=1)
-    before = model.state_dict()
-    with pytest.raises(KeyboardInterrupt):
-        model.load_state_dict({"w.0": 1.0, "w.1": 2.0, "b": 3.0})
-    assert model.state_dict() == before
 
 
 # --- random and mutated files
