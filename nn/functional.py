@@ -22,7 +22,7 @@ def bce_loss(probabilities, targets, reduction="mean"):
     """Binary cross-entropy −[y·ln p + (1 − y)·ln(1 − p)] of probabilities p ∈ [0, 1], each ln clamped to >= −100."""
     losses = []
     for p, y in _pairs(probabilities, targets, "bce_loss"):
-        if not 0 <= _data(p) <= 1:
+        if _data(p) < 0 or _data(p) > 1:  # NaN passes, and gives a NaN loss
             raise ValueError(f"bce_loss: probability {_data(p)!r} is outside [0, 1]; for logits use bce_with_logits")
         losses.append(-(y * _clamped_log(p) + (1 - y) * _clamped_log(1 - p)))
     return _reduce(losses, reduction)
@@ -101,7 +101,7 @@ def _logsumexp(xs):
 
 def _clamped_log(p):
     x = _data(p)
-    return autograd.log(p) if x > 0 and math.log(x) > _LOG_FLOOR else _LOG_FLOOR
+    return _LOG_FLOOR if x <= 0 or math.log(x) <= _LOG_FLOOR else autograd.log(p)  # NaN: log(NaN), NaN
 
 
 def _reduce(losses, reduction):
@@ -140,3 +140,41 @@ def _params(params):
 
 def _data(x):
     return x.data if isinstance(x, Value) else float(x)
+
+
+# PyTorch's names: the losses in losses.py (built on the helpers above, so imported last) and the activations.
+from .activations import elu, leaky_relu, relu, sigmoid, softplus, tanh  # noqa: E402
+from .losses import (  # noqa: E402
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+
+__all__ = [
+    "bce_loss",
+    "bce_with_logits",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "elu",
+    "hinge_loss",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "l1_penalty",
+    "l2_penalty",
+    "leaky_relu",
+    "log_softmax",
+    "mse_loss",
+    "nll_loss",
+    "relu",
+    "sigmoid",
+    "smooth_l1_loss",
+    "softmax",
+    "softplus",
+    "tanh",
+]

@@ -186,11 +186,11 @@ def test_grad_math_domain_errors_exit_1_with_one_line_and_no_file(words, message
     assert not svg.exists()
 
 
-def test_grad_svg_without_graphviz_prints_the_numbers_then_one_line_and_exit_1(capsys, tmp_path, monkeypatch):
+def test_grad_svg_without_graphviz_prints_the_numbers_then_one_line_and_exit_2(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     svg = tmp_path / "out.svg"
     code, out, err = run(capsys, "grad", "x * 2", "x=1", "--svg", str(svg))
-    assert code == 1
+    assert code == 2  # every Graphviz failure is 2
     assert out == "f = 2.0\n∂f/∂x = 2.0\n"
     assert_one_line_error(err, "grad")
     assert "Graphviz's dot is not installed" in err and "apt-get install graphviz" in err
@@ -285,8 +285,10 @@ def test_demo_trains_prints_and_writes_every_file(capsys, tmp_path):
                           "SGD, lr 1 -> 0.1 over 3 epochs\n")
     found = re.search(r"^final loss (\S+), accuracy (\d+)% \((\d+)/100 points\)$", out, re.M)
     assert found, out
-    names = ["loss.png", "decision_boundary.png", "model.json", "network.svg", "loss_graph.svg"]
+    names = ["loss.png", "decision_boundary.png", "model.json", "network.svg", "loss_graph.svg", "loss_graph.html"]
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(names)
+    page = (out_dir / "loss_graph.html").read_text(encoding="utf-8")
+    assert "export default { render }" in page and '"output":' in page  # the explorer, with its scene
     for name in names:
         assert f"wrote {out_dir / name}: " in out
 
@@ -322,7 +324,9 @@ def test_demo_without_matplotlib_or_graphviz_writes_the_model_and_says_what_it_s
     code, out, err = run(capsys, "demo", "--epochs", "1", "--dataset", "circles", "--optimizer", "adam",
                          "--hidden", "4", "--out", str(out_dir))
     assert code == 0, err
-    assert [p.name for p in out_dir.iterdir()] == ["model.json"]
+    # The explorer needs no Graphviz: grandalf lays its page out (straight edges, not dot's splines).
+    assert sorted(p.name for p in out_dir.iterdir()) == ["loss_graph.html", "model.json"]
+    assert '"spline":true' not in (out_dir / "loss_graph.html").read_text(encoding="utf-8")
     notes = [line for line in err.splitlines() if line.startswith("note: ")]
     assert notes == [
         "note: matplotlib is not installed, so loss.png and decision_boundary.png are skipped "
