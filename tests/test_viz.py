@@ -743,3 +743,24 @@ def test_bad_options_are_named(options, message):
 def test_root_must_be_values(root):
     with pytest.raises(TypeError, match="Value or a non-empty sequence"):
         to_dot(root)
+
+
+@needs_dot
+@pytest.mark.parametrize("rankdir", ["LR", "TB", "RL", "BT"])
+def test_collapsed_neurons_come_in_index_order_and_say_what_they_compute(rankdir):
+    import random
+
+    import nn
+
+    random.seed(1337)
+    model = nn.MLP(2, [16, 16, 1])
+    loss = (1 + -1.0 * model([0.5, -0.3])).relu()
+    svg = render(to_dot(loss, collapse=True, rankdir=rankdir))
+    boxes = {texts(g)[0]: g for _, g in groups(svg, "node") if texts(g) and texts(g)[0].startswith("layers.")}
+    across = 0 if rankdir in ("TB", "BT") else 1  # neurons of a layer line up across the rank direction
+    for layer in ("layers.0", "layers.1"):
+        centres = [bbox(boxes[f"{layer}/neurons.{k}"]) for k in range(16)]
+        along = [(c[across] + c[across + 2]) / 2 for c in centres]
+        assert along == sorted(along), (layer, rankdir)  # SVG y grows downwards, x rightwards: 0 first
+    assert texts(boxes["layers.0/neurons.3"])[1] == "relu(w·x + b)"
+    assert texts(boxes["layers.2/neurons.0"])[1] == "w·x + b"

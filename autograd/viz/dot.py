@@ -5,6 +5,8 @@ Node names come from topological order (n0, n1, …; op3 is the op that made n3)
 graph gives byte-identical DOT in every run and process.
 """
 
+import re
+
 import graphviz
 from graphviz import nohtml
 
@@ -246,9 +248,30 @@ class _Picture:
         if color_by:
             graph.node("legend", _legend(color_by), shape="plaintext", style="")
         containers.close()
+        self._order_boxes(graph)
         for tail, head, attrs in self._edges(show_local_grads, precision, lit):
             graph.edge(tail, head, **attrs)
         return graph
+
+    def _order_boxes(self, graph):
+        """Keep sibling boxes (neurons 0, 1, 2, … of a layer) in index order in every rankdir.
+
+        With ordering=out, dot keeps the out-edges of a node in the order written; an invisible point with an
+        edge to each sibling, in index order, then orders the siblings (flat edges would too, but dot 2.43 loses
+        flat edges between records). Measured on a 2-16-16-1 MLP: without it, layer 0 came out 10…15, 0…9.
+        """
+        siblings = {}
+        for path, name in self.box_names.items():
+            siblings.setdefault(path.rpartition("/")[0], []).append((_natural(path), name))
+        groups = [sorted(group) for group in siblings.values() if len(group) > 1]
+        if not groups:
+            return
+        graph.attr(ordering="out")
+        for k, group in enumerate(groups):
+            anchor = f"order{k}"
+            graph.node(anchor, "", shape="point", style="invis", width="0", height="0")
+            for _, name in group:
+                graph.edge(anchor, name, style="invis")
 
     def _never_backpropagated(self):
         """True if no gradient has been computed yet: every drawn grad is 0 (as it is before backward())."""
@@ -316,6 +339,11 @@ class _Picture:
             if parents and node not in self.box_of:
                 edges.append((f"op{i}", f"n{i}", _lit_edge({}, f"op{i}", f"n{i}", lit)))
         return edges
+
+
+def _natural(path):
+    """A sort key for scope paths that puts neurons.2 before neurons.10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path)]
 
 
 def _derivation(explanation, max_lines=16):
