@@ -134,8 +134,7 @@ class History:
     def plot(self):
         """Draw the loss (training and validation), the metrics and the learning rate per epoch; returns the Figure.
 
-        Made with pyplot, so `plt.show()` shows it in a script; in Jupyter it shows by itself (assign the result
-        or end the line with `;` to keep it from showing twice).
+        In Jupyter it shows once, as the cell's value. In a script it is a pyplot figure: `plt.show()` shows it.
         """
         try:
             import matplotlib.pyplot as plt
@@ -163,6 +162,8 @@ class History:
         ax = axes[-1]
         ax.plot(epochs, self.lr)
         ax.set(title="learning rate", xlabel="epoch")
+        if _in_jupyter():  # pyplot would show it at the cell's end, and the returned Figure again
+            plt.close(fig)
         return fig
 
 
@@ -348,6 +349,16 @@ def _monitored(history, name):
     if name.startswith("val_") and name[4:] in history.val_metrics:
         return history.val_metrics[name[4:]][-1]
     return history.metrics[name][-1]
+
+
+def _in_jupyter():
+    """True inside a Jupyter kernel, where a returned Figure is shown as the cell's value."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 def _progress_bar(epochs):

@@ -336,3 +336,26 @@ def test_accuracy_for_scores_labels_and_classes():
     assert accuracy([[0.1, 2.0, -1.0], [3.0, 0.0, 0.0], [0.0, 0.0, 1.0]], [1, 0, 0]) == pytest.approx(2 / 3)  # argmax
     with pytest.raises(ValueError, match="2 predictions for 3 targets"):
         accuracy([1.0, 2.0], [1, 1, 1])
+
+
+def test_history_plot_shows_exactly_one_image_in_a_notebook(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("matplotlib")
+    source = (
+        "import nn\n"
+        "from nn import functional as F\n"
+        "from nn.optim import SGD\n"
+        "nn.manual_seed(0)\n"
+        "model = nn.MLP(1, [2, 1])\n"
+        "X, y = [[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0]\n"
+        "history = nn.fit(model, X, y, loss=F.mse_loss, optimizer=SGD(model.parameters(), lr=0.01), epochs=3,\n"
+        "                 progress=False)\n"
+        "history.plot()"
+    )
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()  # fmt: skip
+    outputs = notebook.cells[0].outputs
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 1, [o.get("output_type") for o in outputs]
