@@ -764,3 +764,23 @@ def test_collapsed_neurons_come_in_index_order_and_say_what_they_compute(rankdir
         assert along == sorted(along), (layer, rankdir)  # SVG y grows downwards, x rightwards: 0 first
     assert texts(boxes["layers.0/neurons.3"])[1] == "relu(w·x + b)"
     assert texts(boxes["layers.2/neurons.0"])[1] == "w·x + b"
+
+
+def test_labels_drawn_more_than_once_get_their_full_parameter_name():
+    import random
+
+    import nn
+
+    random.seed(0)
+    model = nn.MLP(2, [2, 1], fused=False)
+    loss = (1 - model([0.5, -1.0])).relu()
+    source = to_dot(loss).source
+    names = dict(model.named_parameters()) if hasattr(model, "named_parameters") else None
+    drawn = set(re.findall(r'label="(layers[^|"]*)', source))
+    assert drawn == {"layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b",
+                     "layers.0.neurons.1.w.0", "layers.0.neurons.1.w.1", "layers.0.neurons.1.b",
+                     "layers.1.neurons.0.w.0", "layers.1.neurons.0.w.1", "layers.1.neurons.0.b"}  # fmt: skip
+    if names is not None:
+        assert drawn <= set(names)  # the names state_dict() uses
+    x = Value(1.0, label="x")
+    assert 'label="x|' in to_dot(x * 2).source  # a label drawn once stays as it is

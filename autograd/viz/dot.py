@@ -226,6 +226,7 @@ class _Picture:
         graph.attr("node", shape="record", style="filled", fontname=_FONT, fontsize="11", color=_INK, height="0.3")
         graph.attr("edge", color=_EDGE, arrowsize="0.7", fontname=_FONT, fontsize="9", fontcolor="#1d4ed8")
         containers = _Clusters(graph, group_scopes, self.box_names)
+        self.full_labels = _full_labels(values, self.home)
         lit = self._lit_items()
         # Fields stacked label over data over grad: records lay fields across the rank direction, so flip in TB.
         flip = rankdir in ("TB", "BT")
@@ -235,7 +236,7 @@ class _Picture:
                 op_style = {**self._op_style(node, color_by, lit), "tooltip": _plain(f"op {node.op}")}
                 where.node(f"op{i}", nohtml(_plain(_op_text(node, precision))), **op_style)
             grad = self.grads.get(node, node.grad)
-            label = _record(node, show_data, show_grad, precision, flip, grad)
+            label = _record(node, show_data, show_grad, precision, flip, grad, self.full_labels.get(node))
             made = f"op {node.op}" if node.op else "leaf"
             tooltip = f"{node.label or 'value'}: {made}, data {node.data!r}, grad {grad!r}"
             where.node(f"n{i}", nohtml(label), **self._value_style(node, color_by, lit), tooltip=_plain(tooltip))
@@ -339,6 +340,17 @@ class _Picture:
             if parents and node not in self.box_of:
                 edges.append((f"op{i}", f"n{i}", _lit_edge({}, f"op{i}", f"n{i}", lit)))
         return edges
+
+
+def _full_labels(values, home):
+    """{node: its full name} for labels drawn more than once (five weights all 'w.0'): its scope's path, then
+    the label, as named_parameters() names it: layers.0.neurons.3.w.0."""
+    counts = {}
+    for node in values:
+        if node.label:
+            counts[node.label] = counts.get(node.label, 0) + 1
+    return {node: f"{home[node].replace('/', '.')}.{node.label}" for node in values
+            if node.label and counts[node.label] > 1 and home[node]}  # fmt: skip
 
 
 def _natural(path):

@@ -7,8 +7,9 @@ import re
 from ..value import Value
 
 
-def _record(node, show_data, show_grad, precision, flip, grad=None):
-    fields = [_record_text(node.label)] if node.label else []
+def _record(node, show_data, show_grad, precision, flip, grad=None, label=None):
+    label = node.label if label is None else label
+    fields = [_record_text(label)] if label else []
     if show_data:
         fields.append(f"data {_number(node.data, precision)}")
     if show_grad:
