@@ -130,7 +130,7 @@ def test_neurons_show_their_bias_a_legend_says_what_the_picture_means_and_grads_
     loss = sum(model([1.0, -2.0, 0.5]))
     loss.backward()
     by_weight = draw_network(model).source
-    assert f'label="{bias.data:.2g}"' in by_weight and "edges: weight w, blue > 0, red < 0" in by_weight
+    assert f"label={bias.data:.2g} " in by_weight and "edges: weight w, blue > 0, red < 0" in by_weight
     assert 'fontname="Helvetica,Arial,sans-serif"' in by_weight  # draw()'s font
     draw_network(model, tmp_path / "grad.svg", color_by="grad")
     _, edges = _read_svg(tmp_path / "grad.svg")
