@@ -1,0 +1,262 @@
+"""A traced per-sample graph as a numpy program: like nodes grouped, each group one array op over the batch.
+
+Every node of the trace gets a row in one of two arrays: `batched` (one column per sample) for the inputs and
+every node that depends on them, `shared` (one column) for the parameters and the nodes computed from
+parameters and constants alone, which are the same for every sample and so are computed once per call.
+Nodes of the same op at the same depth form a group: one numpy call computes all their rows for all samples.
+A group of `dot` nodes that read the same inputs (a layer) is one matrix product with its weights read into a
+matrix; the gradient reaching a shared row is summed over the batch, as the eager loop's `+=` would sum it.
+"""
+
+import operator
+
+import numpy as np
+
+from .compiler_kernels import ACTIVATIONS, DOT_RULES, ELEMENTWISE, SUM_RULES, TAKES_PARAM
+
+SHARED, BATCHED = 0, 1  # which array a row lives in
+_data = operator.attrgetter("data")
+
+
+class Program:
+    """The per-sample graph `slots` (in topological order) compiled for a batch; `run` computes it."""
+
+    def __init__(self, slots, input_rows, outputs):
+        # slots: ("input", row) | ("param", Value) | (rule, param, parent slot indices)
+        pool, level, needs_grad, self.params = [], [], [], []
+        for slot in slots:
+            if slot[0] == "input":
+                pool.append(BATCHED), level.append(0), needs_grad.append(False)
+            elif slot[0] == "param":
+                self.params.append(slot[1])
+                pool.append(SHARED), level.append(0), needs_grad.append(True)
+            else:
+                parents = slot[2]
+                pool.append(max(pool[p] for p in parents))
+                level.append(1 + max(level[p] for p in parents))
+                needs_grad.append(any(needs_grad[p] for p in parents))
+        groups = {}
+        for i, slot in enumerate(slots):
+            if slot[0] not in ("input", "param"):
+                rule, param, parents = slot
+                width = len(param) if type(param) is tuple else None
+                key = (level[i], rule, len(parents), width, tuple(pool[p] for p in parents), pool[i])
+                groups.setdefault(key, []).append(i)
+        row = [0] * len(slots)
+        sizes = [0, input_rows]
+        for i, slot in enumerate(slots):
+            if slot[0] == "input":
+                row[i] = slot[1]
+            elif slot[0] == "param":
+                row[i] = sizes[SHARED]
+                sizes[SHARED] += 1
+        self.groups = []
+        for key in sorted(groups, key=lambda key: key[0]):  # by depth; dict order within one
+            members = groups[key]
+            start = sizes[key[-1]]
+            for i in members:
+                row[i] = sizes[key[-1]]
+                sizes[key[-1]] += 1
+            out = (key[-1], slice(start, sizes[key[-1]]))
+            self.groups.append(_group(slots, members, out, pool, row, needs_grad))
+        self.sizes, self.input_rows = sizes, input_rows
+        self.outputs = [(pool[i], row[i]) for i in outputs]
+
+    def run(self, inputs, seed=None):
+        """The outputs' values for the batch `inputs` (rows × samples), each a 1-D array over the samples; with
+        `seed` (a weight per sample for the first output), also add the gradient of Σ seed·output to the params'
+        `.grad`."""
+        count = inputs.shape[1]
+        shared = np.empty((self.sizes[SHARED], 1))
+        shared[: len(self.params), 0] = np.fromiter(map(_data, self.params), float, len(self.params))
+        batched = np.empty((self.sizes[BATCHED], count))
+        batched[: self.input_rows] = inputs
+        arrays = (shared, batched)
+        saved = [group.forward(arrays) for group in self.groups]
+        values = [np.broadcast_to(arrays[p][r], (count,)) for p, r in self.outputs]
+        if seed is not None:
+            grads = (np.zeros_like(shared), np.zeros_like(batched))
+            p, r = self.outputs[0]
+            grads[p][r] = seed if p == BATCHED else seed.sum()
+            for group, state in zip(reversed(self.groups), reversed(saved), strict=True):
+                group.backward(arrays, grads, state)
+            for param, grad in zip(self.params, grads[SHARED][: len(self.params), 0].tolist(), strict=True):
+                param.grad += grad
+        return values
+
+
+class _Rows:
+    """Where a group reads one of its inputs: an array, and rows in it (a slice when they are consecutive)."""
+
+    def __init__(self, pool, rows, needs_grad=True):
+        rows = np.asarray(rows, dtype=np.intp)
+        self.pool, self.needs_grad = pool, needs_grad
+        self.unique = len(np.unique(rows)) == rows.size
+        flat = rows.ravel()
+        consecutive = rows.ndim == 1 and flat.size and (np.diff(flat) == 1).all()
+        self.rows = slice(int(flat[0]), int(flat[-1]) + 1) if consecutive else rows
+
+    def read(self, arrays):
+        return arrays[self.pool][self.rows]
+
+    def add(self, grads, share):
+        """grads[rows] += share, summed over the batch for a shared row, and over rows listed twice."""
+        if self.pool == SHARED and share.shape[-1] != 1:
+            share = share.sum(axis=-1, keepdims=True)
+        target = grads[self.pool]
+        if self.unique:
+            target[self.rows] += share
+        else:
+            np.add.at(target, self.rows, share)
+
+
+def _group(slots, members, out, pool, row, needs_grad):
+    rule = slots[members[0]][0]
+    parents = [slots[i][2] for i in members]
+    params = [slots[i][1] for i in members]
+
+    def rows(position):
+        column = [p[position] for p in parents]
+        return _Rows(pool[column[0]], [row[c] for c in column], any(needs_grad[c] for c in column))
+
+    if rule in ELEMENTWISE:
+        column = np.array(params, dtype=float)[:, None] if rule in TAKES_PARAM else None
+        return _Elementwise(ELEMENTWISE[rule], [rows(k) for k in range(len(parents[0]))], column, out)
+    if rule in SUM_RULES:
+        constant = np.array(params, dtype=float)[:, None] if SUM_RULES[rule] else None
+        return _Sum(_Side(parents, range(len(parents[0])), pool, row, needs_grad), constant, out)
+    activation, with_constants = DOT_RULES[rule]
+    n = len(params[0]) if with_constants else len(parents[0]) // 2
+    has_bias = len(parents[0]) > (n if with_constants else 2 * n)
+    bias = rows(len(parents[0]) - 1) if has_bias else None
+    if with_constants:
+        left = np.array(params, dtype=float)
+        right = _Side(parents, range(n), pool, row, needs_grad)
+    else:
+        left = _Side(parents, range(n), pool, row, needs_grad)
+        right = _Side(parents, range(n, 2 * n), pool, row, needs_grad)
+        if right.pool == SHARED and left.shared_input:  # the matrix goes left: rows of weights times shared inputs
+            left, right = right, left
+    return _Dot(left, right, bias, ACTIVATIONS.get(activation), out)
+
+
+class _Elementwise:
+    """One elementwise op over a group: a numpy expression on (nodes × samples) arrays."""
+
+    def __init__(self, kernel, inputs, param, out):
+        (self.forward_kernel, self.backward_kernel), self.inputs, self.param, self.out = kernel, inputs, param, out
+
+    def forward(self, arrays):
+        inputs = [i.read(arrays) for i in self.inputs]
+        pool, rows = self.out
+        arrays[pool][rows] = result = self.forward_kernel(*inputs, self.param)
+        return inputs, result
+
+    def backward(self, arrays, grads, state):
+        inputs, result = state
+        pool, rows = self.out
+        shares = self.backward_kernel(grads[pool][rows], result, *inputs, self.param)
+        for source, share in zip(self.inputs, shares, strict=True):
+            if source.needs_grad:
+                source.add(grads, share)
+
+
+class _Side:
+    """One side of a group of n-ary nodes: input `positions` of each node, as (nodes × n × samples) arrays.
+
+    `pool` is None when the positions mix shared and batched rows; `shared_input` is true when every node reads
+    the same batched rows (a layer's inputs), which makes the group a matrix product.
+    """
+
+    def __init__(self, parents, positions, pool, row, needs_grad):
+        positions = list(positions)
+        slots = np.array([[p[k] for k in positions] for p in parents], dtype=np.intp).reshape(len(parents), -1)
+        pools = {pool[s] for s in slots.ravel()}
+        self.pool = pools.pop() if len(pools) == 1 else None
+        self.needs_grad = any(needs_grad[s] for s in slots.ravel())
+        rows = np.vectorize(row.__getitem__, otypes=[np.intp])(slots) if slots.size else slots
+        self.shared_input = self.pool == BATCHED and bool((rows == rows[0]).all())
+        self.first = _Rows(BATCHED, rows[0]) if self.shared_input else None
+        self.parts = [  # (pool, the columns of this side in that pool, their rows)
+            (p, columns, _Rows(p, rows[:, columns]))
+            for p in (SHARED, BATCHED)
+            if (columns := np.array([k for k in range(len(positions)) if pool[slots[0, k]] == p], dtype=np.intp)).size
+        ]
+
+    def read(self, arrays, count):
+        """(nodes × n × samples); a shared side has one sample column."""
+        if self.pool is not None:
+            return self.parts[0][2].read(arrays)
+        whole = np.empty((self.parts[0][2].rows.shape[0], sum(len(c) for _, c, _ in self.parts), count))
+        for _, columns, rows in self.parts:
+            whole[:, columns] = rows.read(arrays)
+        return whole
+
+    def add(self, grads, share):
+        for _, columns, rows in self.parts:
+            rows.add(grads, share if self.pool is not None or share.shape[1] == 1 else share[:, columns])
+
+
+class _Sum:
+    """Σ parents (+ a constant) for each node of the group."""
+
+    def __init__(self, side, constant, out):
+        self.side, self.constant, self.out = side, constant, out
+
+    def forward(self, arrays):
+        pool, rows = self.out
+        total = self.side.read(arrays, arrays[BATCHED].shape[1]).sum(axis=1)
+        arrays[pool][rows] = total if self.constant is None else total + self.constant
+        return None
+
+    def backward(self, arrays, grads, state):
+        if self.side.needs_grad:
+            pool, rows = self.out
+            self.side.add(grads, grads[pool][rows][:, None, :])
+
+
+class _Dot:
+    """activation(Σᵢ left[i]·right[i] + bias) for each node: a matrix product when `right` is a layer's inputs
+    and `left` is shared (weights, or constants given as a matrix); else elementwise products, summed."""
+
+    def __init__(self, left, right, bias, activation, out):
+        self.left, self.right, self.bias, self.activation, self.out = left, right, bias, activation, out
+        self.constants = isinstance(left, np.ndarray)
+        self.matrix = right.shared_input and (self.constants or left.pool == SHARED)
+
+    def forward(self, arrays):
+        count = arrays[BATCHED].shape[1]
+        left = self.left if self.constants else self.left.read(arrays, count)
+        if self.matrix:
+            left = left if self.constants else left[:, :, 0]
+            right = self.right.first.read(arrays)
+            total = left @ right
+        else:
+            right = self.right.read(arrays, count)
+            total = ((left[:, :, None] if self.constants else left) * right).sum(axis=1)
+        if self.bias is not None:
+            total += self.bias.read(arrays)  # total is new: adding in place changes nothing else
+        result = total if self.activation is None else self.activation[0](total)
+        pool, rows = self.out
+        arrays[pool][rows] = result
+        return left, right, result
+
+    def backward(self, arrays, grads, state):
+        left, right, result = state
+        pool, rows = self.out
+        g = grads[pool][rows]
+        if self.activation is not None:
+            g = self.activation[1](g, result)
+        if self.matrix:
+            if not self.constants and self.left.needs_grad:
+                self.left.add(grads, (g @ right.T)[:, :, None])
+            if self.right.needs_grad:
+                self.right.first.add(grads, left.T @ g)
+        else:
+            g3 = g[:, None, :]
+            if not self.constants and self.left.needs_grad:
+                self.left.add(grads, g3 * right)
+            if self.right.needs_grad:
+                self.right.add(grads, g3 * (left[:, :, None] if self.constants else left))
+        if self.bias is not None and self.bias.needs_grad:
+            self.bias.add(grads, g)
