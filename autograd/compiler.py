@@ -33,7 +33,7 @@ class Compiled:
         if not all(isinstance(k, int) and k >= 0 for k in static):
             raise ValueError(f"autograd.compile: static_argnums must be input positions (ints >= 0), got {static!r}")
         self.f, self.static, self.has_aux = f, frozenset(static), bool(has_aux)
-        self.programs = {}  # (input shapes, static values) -> Program
+        self.programs = {}  # input shapes -> [_Family of traces]
 
     def __call__(self, *batch, reduction="mean"):
         """The loss over the batch, reduced ('mean', 'sum'; a float), or per sample ('none'; an array, no gradient).
@@ -45,24 +45,29 @@ class Compiled:
             raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         inputs, count = self._batch(batch)
         shapes = tuple(x.shape[1:] for k, x in enumerate(inputs) if k not in self.static)
-        groups = self._samples_by_static_value(inputs, count)
-        losses, aux, aux_single = np.empty(count), None, False
+        families = self.programs.setdefault(shapes, [])
+        parts = {}  # family -> [(variant, sample indices)]
+        for key, indices in self._samples_by_static_value(inputs, count).items():
+            family, variant = self._variant(families, key, inputs, indices)
+            parts.setdefault(family, []).append((variant, indices))
+        losses, aux = np.empty(count), None
         scale = 1.0 / count if reduction == "mean" else 1.0
-        for key, indices in groups.items():
-            part = [[x[i] for i in indices] if k in self.static else x[indices] for k, x in enumerate(inputs)]
-            program = self._program(shapes, key, part, len(indices))
-            rows = [x.reshape(len(indices), -1) for k, x in enumerate(part) if k not in self.static]
+        for family, variants in parts.items():
+            indices = np.concatenate([i for _, i in variants])
+            variant = np.concatenate([np.full(len(i), v) for v, i in variants]) if len(family.traces) > 1 else None
+            rows = [x[indices].reshape(len(indices), -1) for k, x in enumerate(inputs) if k not in self.static]
             matrix = np.concatenate(rows, axis=1).T if rows else np.empty((0, len(indices)))
             seed = None if reduction == "none" else np.full(len(indices), scale)
-            values, aux_single = program.run(matrix, seed), program.aux_single
+            values = family.program().run(matrix, seed, variant)
             losses[indices] = values[0]
             if self.has_aux:
                 aux = np.empty((count, len(values) - 1)) if aux is None else aux
-                aux[indices] = np.stack(values[1:], axis=1) if len(values) > 1 else aux[indices]
+                if len(values) > 1:
+                    aux[indices] = np.stack(values[1:], axis=1)
         loss = losses if reduction == "none" else float(losses.sum() * scale)
         if not self.has_aux:
             return loss
-        return loss, aux[:, 0] if aux_single else aux
+        return loss, aux[:, 0] if family.aux_single else aux
 
     def _batch(self, batch):
         inputs, counts = [], []
@@ -94,26 +99,38 @@ class Compiled:
 
     def _samples_by_static_value(self, inputs, count):
         """{static values: sample indices}: a sample's static inputs are plain Python values in f, so each
-        distinct tuple of them gets its own trace."""
+        distinct tuple of them gets its own trace. Numbers are grouped by numpy; other values one by one."""
         if not self.static:
             return {(): np.arange(count)}
-        groups = {}
-        for i in range(count):
-            key = tuple(_hashable(inputs[k][i]) for k in sorted(self.static) if k < len(inputs))
-            groups.setdefault(key, []).append(i)
-        return {key: np.array(indices) for key, indices in groups.items()}
+        positions = [k for k in sorted(self.static) if k < len(inputs)]
+        columns = [_numbers(inputs[k], count) for k in positions]
+        if any(column is None for column in columns):
+            groups = {}
+            for i in range(count):
+                groups.setdefault(tuple(_hashable(inputs[k][i]) for k in positions), []).append(i)
+            return {key: np.array(indices) for key, indices in groups.items()}
+        values, inverse = np.unique(np.concatenate(columns, axis=1), axis=0, return_inverse=True)
+        order = np.argsort(inverse.ravel(), kind="stable")
+        bounds = np.searchsorted(inverse.ravel()[order], np.arange(len(values) + 1))
+        return {tuple(values[j].tolist()): order[bounds[j] : bounds[j + 1]] for j in range(len(values))}
 
-    def _program(self, shapes, key, inputs, count):
-        program = self.programs.get((shapes, key))
-        if program is None:
-            trace = self._trace(inputs, 0)
-            if count > 1:
-                other = self._most_different_sample(inputs)
-                _check_same_graph(trace, self._trace(inputs, other), other, self.static)
-            slots, rows, outputs, aux_single = trace
-            program = self.programs[shapes, key] = Program(slots, rows, outputs)
-            program.aux_single = aux_single
-        return program
+    def _variant(self, families, key, inputs, indices):
+        """(the family of traces for these static values, their variant in it), tracing them if new: on the
+        first sample, checked against a second; a trace that differs from a family's only in constants joins it."""
+        for family in families:
+            if key in family.keys:
+                return family, family.keys[key]
+        part = [[x[i] for i in indices] if k in self.static else x[indices] for k, x in enumerate(inputs)]
+        trace = self._trace(part, 0)
+        if len(indices) > 1:
+            other = self._most_different_sample(part)
+            _check_same_graph(trace, self._trace(part, other), other, self.static)
+        for family in families:
+            if _difference(family.traces[0], trace, constants=False) is None:
+                family.add(key, trace)
+                return family, family.keys[key]
+        families.append(_Family(key, trace))
+        return families[-1], 0
 
     def _most_different_sample(self, inputs):
         """The sample whose numbers differ most from sample 0's in sign (then in value): the likeliest to take
@@ -172,30 +189,63 @@ class Compiled:
         return slots, rows, [index[id(loss)], *(index[id(a)] for a in aux)], aux_single
 
 
-def _check_same_graph(first, second, i, static):
-    """Raise if sample i's graph differs from sample 0's: in its structure, or in a constant."""
+class _Family:
+    """Traces of one graph for several values of the static inputs, differing only in constants, and the Program
+    that runs them all at once (built again when a trace joins)."""
+
+    def __init__(self, key, trace):
+        self.keys, self.traces, self.aux_single, self._program = {key: 0}, [trace], trace[3], None
+
+    def add(self, key, trace):
+        self.keys[key] = len(self.traces)
+        self.traces.append(trace)
+        self._program = None
+
+    def program(self):
+        if self._program is None:
+            first = self.traces[0]
+            self._program = Program([t[0] for t in self.traces], first[1], first[2])
+        return self._program
+
+
+def _difference(first, second, constants=True):
+    """Where two traces part, as (slot index, what): None if they are the same graph with the same constants;
+    with constants=False, numeric constants may differ (not a dot's tuple of them, which is its structure)."""
     (a, _, outputs_a, _), (b, _, outputs_b, _) = first, second
     for n in range(min(len(a), len(b))):
         x, y = a[n], b[n]
         if x[0] == "param" and y[0] == "param":
-            if x[1] is not y[1] and x[1].data != y[1].data:
-                raise _data_dependent(
-                    f"a Value made inside f has data {x[1].data!r} for sample 0 and {y[1].data!r} for sample {i}",
-                    static,
-                )
-        elif x[0] == "input" or x[0] == "param" or y[0] in ("input", "param"):
+            if x[1] is not y[1] and not (constants and x[1].data == y[1].data):
+                return n, "leaf"
+        elif x[0] in ("input", "param") or y[0] in ("input", "param"):
             if x != y:
-                break
+                return n, "structure"
         elif x[0] is not y[0] or x[2] != y[2]:
-            break
-        elif not _same_constant(x[1], y[1]):
-            raise _data_dependent(
-                f"op {op_name(x[0], x[1])!r} has the constant {x[1]!r} for sample 0 and {y[1]!r} for sample {i}", static
-            )
-    else:
-        if len(a) == len(b) and outputs_a == outputs_b:
-            return
-        n = min(len(a), len(b))
+            return n, "structure"
+        elif not _same_constant(x[1], y[1]) and (constants or type(x[1]) is tuple):
+            return n, "constant"
+    if len(a) == len(b) and outputs_a == outputs_b:
+        return None
+    return min(len(a), len(b)), "structure"
+
+
+def _check_same_graph(first, second, i, static):
+    """Raise if sample i's graph differs from sample 0's: in its structure, or in a constant."""
+    difference = _difference(first, second)
+    if difference is None:
+        return
+    n, what = difference
+    a, b = first[0], second[0]
+    if what == "leaf":
+        raise _data_dependent(
+            f"a Value made inside f has data {a[n][1].data!r} for sample 0 and {b[n][1].data!r} for sample {i}", static
+        )
+    if what == "constant":
+        raise _data_dependent(
+            f"op {op_name(a[n][0], a[n][1])!r} has the constant {a[n][1]!r} for sample 0 and {b[n][1]!r} "
+            f"for sample {i}",
+            static,
+        )
     raise ValueError(
         f"autograd.compile: f builds a different graph for sample 0 and sample {i} (they part at node {n}: "
         f"{_describe(a, n)} against {_describe(b, n)}): Python control flow in f depends on the data (an `if` "
@@ -226,6 +276,17 @@ def _describe(slots, n):
     if slot[0] == "param":
         return f"the Value {slot[1]!r:.60}"
     return f"op {op_name(slot[0], slot[1])!r}"
+
+
+def _numbers(items, count):
+    """A static input as a (samples × numbers) float array, or None if it holds anything but numbers."""
+    try:
+        array = np.asarray(items)
+    except ValueError:
+        return None
+    if array.dtype.kind not in "biuf" or array.size % count:
+        return None
+    return array.reshape(count, -1).astype(float)
 
 
 def _hashable(x):

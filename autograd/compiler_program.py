@@ -19,12 +19,18 @@ _data = operator.attrgetter("data")
 
 
 class Program:
-    """The per-sample graph `slots` (in topological order) compiled for a batch; `run` computes it."""
+    """The per-sample graph compiled for a batch; `run` computes it.
 
-    def __init__(self, slots, input_rows, outputs):
-        # slots: ("input", row) | ("param", Value) | (rule, param, parent slot indices)
+    `variants` are traces of the same graph that differ only in constants (one per value of the static inputs,
+    as a hinge loss's ±1 label): each is a list of slots in topological order, ("input", row), ("param", Value)
+    or (rule, param, parent slot indices). A node whose constant differs between variants is computed per
+    sample, with the constant of each sample's variant.
+    """
+
+    def __init__(self, variants, input_rows, outputs):
+        slots = variants[0]
         pool, level, needs_grad, self.params = [], [], [], []
-        for slot in slots:
+        for i, slot in enumerate(slots):
             if slot[0] == "input":
                 pool.append(BATCHED), level.append(0), needs_grad.append(False)
             elif slot[0] == "param":
@@ -32,7 +38,8 @@ class Program:
                 pool.append(SHARED), level.append(0), needs_grad.append(True)
             else:
                 parents = slot[2]
-                pool.append(max(pool[p] for p in parents))
+                varies = any(v[i][1] != slot[1] for v in variants[1:])
+                pool.append(BATCHED if varies else max(pool[p] for p in parents))
                 level.append(1 + max(level[p] for p in parents))
                 needs_grad.append(any(needs_grad[p] for p in parents))
         groups = {}
@@ -58,20 +65,21 @@ class Program:
                 row[i] = sizes[key[-1]]
                 sizes[key[-1]] += 1
             out = (key[-1], slice(start, sizes[key[-1]]))
-            self.groups.append(_group(slots, members, out, pool, row, needs_grad))
+            table = [[v[i][1] for v in variants] for i in members]
+            self.groups.append(_group(slots, members, table, out, pool, row, needs_grad))
         self.sizes, self.input_rows = sizes, input_rows
         self.outputs = [(pool[i], row[i]) for i in outputs]
 
-    def run(self, inputs, seed=None):
+    def run(self, inputs, seed=None, variant=None):
         """The outputs' values for the batch `inputs` (rows × samples), each a 1-D array over the samples; with
         `seed` (a weight per sample for the first output), also add the gradient of Σ seed·output to the params'
-        `.grad`."""
+        `.grad`. `variant` gives each sample's variant (None: all the first)."""
         count = inputs.shape[1]
         shared = np.empty((self.sizes[SHARED], 1))
         shared[: len(self.params), 0] = np.fromiter(map(_data, self.params), float, len(self.params))
         batched = np.empty((self.sizes[BATCHED], count))
         batched[: self.input_rows] = inputs
-        arrays = (shared, batched)
+        arrays = (shared, batched, variant)
         saved = [group.forward(arrays) for group in self.groups]
         values = [np.broadcast_to(arrays[p][r], (count,)) for p, r in self.outputs]
         if seed is not None:
@@ -83,6 +91,19 @@ class Program:
             for param, grad in zip(self.params, grads[SHARED][: len(self.params), 0].tolist(), strict=True):
                 param.grad += grad
         return values
+
+
+class _Constants:
+    """The constants of a group's nodes, one per variant: a column, or a column per sample when they vary."""
+
+    def __init__(self, table):
+        self.table = np.array(table, dtype=float)  # nodes × variants
+        self.varies = bool((self.table != self.table[:, :1]).any())
+        if not self.varies:
+            self.table = self.table[:, :1]
+
+    def column(self, variant):
+        return self.table[:, variant] if self.varies else self.table
 
 
 class _Rows:
@@ -110,7 +131,7 @@ class _Rows:
             np.add.at(target, self.rows, share)
 
 
-def _group(slots, members, out, pool, row, needs_grad):
+def _group(slots, members, table, out, pool, row, needs_grad):
     rule = slots[members[0]][0]
     parents = [slots[i][2] for i in members]
     params = [slots[i][1] for i in members]
@@ -120,10 +141,10 @@ def _group(slots, members, out, pool, row, needs_grad):
         return _Rows(pool[column[0]], [row[c] for c in column], any(needs_grad[c] for c in column))
 
     if rule in ELEMENTWISE:
-        column = np.array(params, dtype=float)[:, None] if rule in TAKES_PARAM else None
-        return _Elementwise(ELEMENTWISE[rule], [rows(k) for k in range(len(parents[0]))], column, out)
+        constants = _Constants(table) if rule in TAKES_PARAM else None
+        return _Elementwise(ELEMENTWISE[rule], [rows(k) for k in range(len(parents[0]))], constants, out)
     if rule in SUM_RULES:
-        constant = np.array(params, dtype=float)[:, None] if SUM_RULES[rule] else None
+        constant = _Constants(table) if SUM_RULES[rule] else None
         return _Sum(_Side(parents, range(len(parents[0])), pool, row, needs_grad), constant, out)
     activation, with_constants = DOT_RULES[rule]
     n = len(params[0]) if with_constants else len(parents[0]) // 2
@@ -148,14 +169,15 @@ class _Elementwise:
 
     def forward(self, arrays):
         inputs = [i.read(arrays) for i in self.inputs]
+        param = None if self.param is None else self.param.column(arrays[2])
         pool, rows = self.out
-        arrays[pool][rows] = result = self.forward_kernel(*inputs, self.param)
-        return inputs, result
+        arrays[pool][rows] = result = self.forward_kernel(*inputs, param)
+        return inputs, result, param
 
     def backward(self, arrays, grads, state):
-        inputs, result = state
+        inputs, result, param = state
         pool, rows = self.out
-        shares = self.backward_kernel(grads[pool][rows], result, *inputs, self.param)
+        shares = self.backward_kernel(grads[pool][rows], result, *inputs, param)
         for source, share in zip(self.inputs, shares, strict=True):
             if source.needs_grad:
                 source.add(grads, share)
@@ -206,7 +228,7 @@ class _Sum:
     def forward(self, arrays):
         pool, rows = self.out
         total = self.side.read(arrays, arrays[BATCHED].shape[1]).sum(axis=1)
-        arrays[pool][rows] = total if self.constant is None else total + self.constant
+        arrays[pool][rows] = total if self.constant is None else total + self.constant.column(arrays[2])
         return None
 
     def backward(self, arrays, grads, state):

@@ -320,6 +320,29 @@ def test_a_new_input_shape_is_traced_again():
     assert len(cf.programs) == 2
 
 
+def test_static_values_that_change_only_constants_share_one_program():
+    model, _ = small_model()
+    cf = autograd.compile(lambda x, t: F.hinge_loss([model(x)], [t]), static_argnums=(1,))
+    X, y = batch(n=9), [1, -1, 1, 1, -1, -1, 1, -1, 1]
+    assert_same(lambda x, t: F.hinge_loss([model(x)], [t]), model.parameters(), X, y, static_argnums=(1,))
+    cf(X, y)
+    (family,) = cf.programs[((2,),)]
+    assert sorted(family.keys) == [(-1,), (1,)]
+
+
+def test_static_values_that_change_the_graph_get_a_program_each():
+    w = Value(0.5)
+
+    def f(x, kind):
+        return x[0] * w if kind == "linear" else (x[0] * w).tanh()
+
+    X, kinds = batch(n=6), ["linear", "tanh", "tanh", "linear", "tanh", "linear"]
+    assert_same(f, [w], X, kinds, static_argnums=(1,))
+    cf = autograd.compile(f, static_argnums=1)
+    cf(X, kinds)
+    assert len(cf.programs[((2,),)]) == 2
+
+
 # --- what it refuses ----------------------------------------------------------------------------------------------
 
 
