@@ -46,24 +46,30 @@ class Compiled:
         inputs, count = self._batch(batch)
         shapes = tuple(x.shape[1:] for k, x in enumerate(inputs) if k not in self.static)
         families = self.programs.setdefault(shapes, [])
-        parts = {}  # family -> [(variant, sample indices)]
-        for key, indices in self._samples_by_static_value(inputs, count).items():
-            family, variant = self._variant(families, key, inputs, indices)
-            parts.setdefault(family, []).append((variant, indices))
+        keys, group = self._static_groups(inputs, count)
+        placed = [self._variant(families, key, inputs, group, j) for j, key in enumerate(keys)]
         losses, aux = np.empty(count), None
         scale = 1.0 / count if reduction == "mean" else 1.0
-        for family, variants in parts.items():
-            indices = np.concatenate([i for _, i in variants])
-            variant = np.concatenate([np.full(len(i), v) for v, i in variants]) if len(family.traces) > 1 else None
-            rows = [x[indices].reshape(len(indices), -1) for k, x in enumerate(inputs) if k not in self.static]
-            matrix = np.concatenate(rows, axis=1).T if rows else np.empty((0, len(indices)))
-            seed = None if reduction == "none" else np.full(len(indices), scale)
+        for family in dict.fromkeys(family for family, _ in placed):
+            variants = np.array([v if f is family else -1 for f, v in placed])
+            indices = None if len(placed) == 1 or (variants >= 0).all() else np.flatnonzero(variants[group] >= 0)
+            if len(family.traces) == 1:
+                variant = None
+            elif group is None:  # one static value in this batch, a later variant of the family
+                variant = np.full(count, variants[0])
+            else:
+                variant = variants[group if indices is None else group[indices]]
+            part = [x if indices is None else x[indices] for k, x in enumerate(inputs) if k not in self.static]
+            n = count if indices is None else len(indices)
+            rows = [x.reshape(n, -1) for x in part]
+            matrix = np.concatenate(rows, axis=1).T if rows else np.empty((0, n))
+            seed = None if reduction == "none" else np.full(n, scale)
             values = family.program().run(matrix, seed, variant)
-            losses[indices] = values[0]
+            losses[slice(None) if indices is None else indices] = values[0]
             if self.has_aux:
                 aux = np.empty((count, len(values) - 1)) if aux is None else aux
                 if len(values) > 1:
-                    aux[indices] = np.stack(values[1:], axis=1)
+                    aux[slice(None) if indices is None else indices] = np.stack(values[1:], axis=1)
         loss = losses if reduction == "none" else float(losses.sum() * scale)
         if not self.has_aux:
             return loss
@@ -73,7 +79,7 @@ class Compiled:
         inputs, counts = [], []
         for k, x in enumerate(batch):
             if k in self.static:
-                x = list(x)
+                x = x if isinstance(x, np.ndarray) and x.ndim else list(x)
             else:
                 try:
                     x = np.asarray(x, dtype=float)
@@ -97,29 +103,37 @@ class Compiled:
             raise ValueError("autograd.compile: the batch is empty")
         return inputs, counts[0]
 
-    def _samples_by_static_value(self, inputs, count):
-        """{static values: sample indices}: a sample's static inputs are plain Python values in f, so each
-        distinct tuple of them gets its own trace. Numbers are grouped by numpy; other values one by one."""
+    def _static_groups(self, inputs, count):
+        """(the distinct tuples of static values, each sample's index among them, or None with one): a sample's
+        static inputs are plain Python values in f, so each distinct tuple of them gets its own trace."""
         if not self.static:
-            return {(): np.arange(count)}
+            return [()], None
         positions = [k for k in sorted(self.static) if k < len(inputs)]
         columns = [_numbers(inputs[k], count) for k in positions]
-        if any(column is None for column in columns):
-            groups = {}
+        if any(column is None for column in columns):  # not all numbers: hashed one by one
+            found, group = {}, np.empty(count, dtype=np.intp)
             for i in range(count):
-                groups.setdefault(tuple(_hashable(inputs[k][i]) for k in positions), []).append(i)
-            return {key: np.array(indices) for key, indices in groups.items()}
-        values, inverse = np.unique(np.concatenate(columns, axis=1), axis=0, return_inverse=True)
-        order = np.argsort(inverse.ravel(), kind="stable")
-        bounds = np.searchsorted(inverse.ravel()[order], np.arange(len(values) + 1))
-        return {tuple(values[j].tolist()): order[bounds[j] : bounds[j + 1]] for j in range(len(values))}
+                group[i] = found.setdefault(tuple(_hashable(inputs[k][i]) for k in positions), len(found))
+            return list(found), group
+        table = np.concatenate(columns, axis=1)
+        first = table[0]
+        other = (table != first).any(axis=1)
+        if not other.any():
+            return [tuple(first.tolist())], None
+        second = table[other.argmax()]
+        if ((table == second).all(axis=1) | ~other).all():  # two values, as ±1 labels: no sort needed
+            return [tuple(first.tolist()), tuple(second.tolist())], other.astype(np.intp)
+        values, group = np.unique(table, axis=0, return_inverse=True)
+        return [tuple(v) for v in values.tolist()], group.ravel()
 
-    def _variant(self, families, key, inputs, indices):
-        """(the family of traces for these static values, their variant in it), tracing them if new: on the
-        first sample, checked against a second; a trace that differs from a family's only in constants joins it."""
+    def _variant(self, families, key, inputs, group, j):
+        """(the family of traces for static values `key`, their variant in it), tracing them if new: on the
+        first sample with them, checked against a second; a trace that differs from a family's only in
+        constants joins it."""
         for family in families:
             if key in family.keys:
                 return family, family.keys[key]
+        indices = np.arange(len(inputs[0])) if group is None else np.flatnonzero(group == j)
         part = [[x[i] for i in indices] if k in self.static else x[indices] for k, x in enumerate(inputs)]
         trace = self._trace(part, 0)
         if len(indices) > 1:

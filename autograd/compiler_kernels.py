@@ -147,11 +147,18 @@ TAKES_PARAM = {rule for rule in ELEMENTWISE if ops.BY_RULE[rule].param_name is n
 
 SUM_RULES = {fused._sum_rule: False, fused._sum_with_constant_rule: True}  # rule -> has a constant
 
-# A dot node's activation: forward, and the gradient of its weighted sum from the gradient g of its output.
+
+# A dot node's activation, applied in place to its weighted sums z; and the gradient of z from the gradient g
+# of the output, also in place (g is the group's own rows of the gradient, read by no one after).
+def _sigmoid_in_place(z):
+    z[...] = _sigmoid(z)
+    return z
+
+
 ACTIVATIONS = {
-    "relu": (_relu, lambda g, out: g * (out > 0)),
-    "tanh": (np.tanh, lambda g, out: g * ((1 - out) * (1 + out))),
-    "sigmoid": (_sigmoid, lambda g, out: g * out * (1 - out)),
+    "relu": (lambda z: np.maximum(z, 0.0, out=z), lambda g, out: np.multiply(g, out > 0, out=g)),
+    "tanh": (lambda z: np.tanh(z, out=z), lambda g, out: np.multiply(g, (1 - out) * (1 + out), out=g)),
+    "sigmoid": (_sigmoid_in_place, lambda g, out: np.multiply(g, out * (1 - out), out=g)),
 }
 DOT_RULES = {fused._dot_rule: (None, False), fused._dot_constants_rule: (None, True)}  # rule -> (activation, consts)
 for _name, _fused in fused.ACTIVATIONS.items():

@@ -12,6 +12,7 @@ import operator
 
 import numpy as np
 
+from . import fused, ops
 from .compiler_kernels import ACTIVATIONS, DOT_RULES, ELEMENTWISE, SUM_RULES, TAKES_PARAM
 
 SHARED, BATCHED = 0, 1  # which array a row lives in
@@ -28,10 +29,20 @@ class Program:
     """
 
     def __init__(self, variants, input_rows, outputs):
-        slots = variants[0]
+        slots, same = [], list(range(len(variants[0])))  # same[i]: the slot node i equals (itself, or an input)
+        for i, slot in enumerate(variants[0]):
+            if slot[0] not in ("input", "param"):
+                parents = tuple(same[p] for p in slot[2])
+                slot = (slot[0], slot[1], parents)
+                if IDENTITY.get(slot[0], _never)(parents, *(v[i][1] for v in variants)):
+                    same[i], slot = parents[0], None  # x * 1, x / 1, x + 0, a sum of one: folded away
+            slots.append(slot)
+        outputs = [same[i] for i in outputs]
         pool, level, needs_grad, self.params = [], [], [], []
         for i, slot in enumerate(slots):
-            if slot[0] == "input":
+            if slot is None:
+                pool.append(None), level.append(None), needs_grad.append(None)
+            elif slot[0] == "input":
                 pool.append(BATCHED), level.append(0), needs_grad.append(False)
             elif slot[0] == "param":
                 self.params.append(slot[1])
@@ -42,16 +53,20 @@ class Program:
                 pool.append(BATCHED if varies else max(pool[p] for p in parents))
                 level.append(1 + max(level[p] for p in parents))
                 needs_grad.append(any(needs_grad[p] for p in parents))
-        groups = {}
+        groups, readers = {}, [set() for _ in slots]  # readers: the groups that read each slot
         for i, slot in enumerate(slots):
-            if slot[0] not in ("input", "param"):
+            if slot is not None and slot[0] not in ("input", "param"):
                 rule, param, parents = slot
                 width = len(param) if type(param) is tuple else None
                 key = (level[i], rule, len(parents), width, tuple(pool[p] for p in parents), pool[i])
                 groups.setdefault(key, []).append(i)
+                for p in parents:
+                    readers[p].add(key)
         row = [0] * len(slots)
         sizes = [0, input_rows]
         for i, slot in enumerate(slots):
+            if slot is None:
+                continue
             if slot[0] == "input":
                 row[i] = slot[1]
             elif slot[0] == "param":
@@ -66,7 +81,10 @@ class Program:
                 sizes[key[-1]] += 1
             out = (key[-1], slice(start, sizes[key[-1]]))
             table = [[v[i][1] for v in variants] for i in members]
-            self.groups.append(_group(slots, members, table, out, pool, row, needs_grad))
+            group = _group(slots, members, table, out, pool, row, needs_grad)
+            if isinstance(group, _Dot):
+                group.sole_reader = group.matrix and _sole_reader(group, slots, members, readers, key)
+            self.groups.append(group)
         self.sizes, self.input_rows = sizes, input_rows
         self.outputs = [(pool[i], row[i]) for i in outputs]
 
@@ -83,7 +101,7 @@ class Program:
         saved = [group.forward(arrays) for group in self.groups]
         values = [np.broadcast_to(arrays[p][r], (count,)) for p, r in self.outputs]
         if seed is not None:
-            grads = (np.zeros_like(shared), np.zeros_like(batched))
+            grads = (np.zeros(shared.shape), np.zeros(batched.shape))  # calloc: pages zeroed as first touched
             p, r = self.outputs[0]
             grads[p][r] = seed if p == BATCHED else seed.sum()
             for group, state in zip(reversed(self.groups), reversed(saved), strict=True):
@@ -91,6 +109,40 @@ class Program:
             for param, grad in zip(self.params, grads[SHARED][: len(self.params), 0].tolist(), strict=True):
                 param.grad += grad
         return values
+
+
+def _sole_reader(group, slots, members, readers, key):
+    """True if a dot group's inputs are read by this group alone, and only as its inputs: their gradient is then
+    this group's matrix product, which can be written straight into their rows."""
+    right = group.right
+    if not isinstance(right.first.rows, slice):  # consecutive rows: each input once
+        return False
+    inputs = set(right.slots[0].tolist())
+    for i in members:
+        if inputs & {p for k, p in enumerate(slots[i][2]) if k not in right.positions}:
+            return False  # also read on the weights' side, or as a bias
+    return all(readers[p] == {key} for p in inputs)
+
+
+def _never(*args):
+    return False
+
+
+def _constant_is(value):
+    return lambda parents, *constants: all(c == value for c in constants)
+
+
+# rule -> test(parents, constant of each variant): True when the node's output is its one parent, unchanged.
+IDENTITY = {
+    fused._sum_rule: lambda parents, *constants: len(parents) == 1,
+    ops.MUL.right.rule: _constant_is(1.0),
+    ops.MUL.left.rule: _constant_is(1.0),
+    ops.DIV.right.rule: _constant_is(1.0),
+    ops.ADD.right.rule: _constant_is(0.0),
+    ops.ADD.left.rule: _constant_is(0.0),
+    ops.SUB.right.rule: _constant_is(0.0),
+    ops.POW.right.rule: _constant_is(1.0),
+}
 
 
 class _Constants:
@@ -199,6 +251,7 @@ class _Side:
         rows = np.vectorize(row.__getitem__, otypes=[np.intp])(slots) if slots.size else slots
         self.shared_input = self.pool == BATCHED and bool((rows == rows[0]).all())
         self.first = _Rows(BATCHED, rows[0]) if self.shared_input else None
+        self.slots, self.positions = slots, set(positions)
         self.parts = [  # (pool, the columns of this side in that pool, their rows)
             (p, columns, _Rows(p, rows[:, columns]))
             for p in (SHARED, BATCHED)
@@ -245,23 +298,25 @@ class _Dot:
         self.left, self.right, self.bias, self.activation, self.out = left, right, bias, activation, out
         self.constants = isinstance(left, np.ndarray)
         self.matrix = right.shared_input and (self.constants or left.pool == SHARED)
+        self.sole_reader = False  # set by Program: the inputs' gradient can be written, not added
 
     def forward(self, arrays):
         count = arrays[BATCHED].shape[1]
+        pool, rows = self.out
+        total = arrays[pool][rows]  # the group's rows: computed in place
         left = self.left if self.constants else self.left.read(arrays, count)
         if self.matrix:
             left = left if self.constants else left[:, :, 0]
             right = self.right.first.read(arrays)
-            total = left @ right
+            np.matmul(left, right, out=total)
         else:
             right = self.right.read(arrays, count)
-            total = ((left[:, :, None] if self.constants else left) * right).sum(axis=1)
+            np.sum((left[:, :, None] if self.constants else left) * right, axis=1, out=total)
         if self.bias is not None:
-            total += self.bias.read(arrays)  # total is new: adding in place changes nothing else
-        result = total if self.activation is None else self.activation[0](total)
-        pool, rows = self.out
-        arrays[pool][rows] = result
-        return left, right, result
+            total += self.bias.read(arrays)
+        if self.activation is not None:
+            self.activation[0](total)
+        return left, right, total
 
     def backward(self, arrays, grads, state):
         left, right, result = state
@@ -272,7 +327,9 @@ class _Dot:
         if self.matrix:
             if not self.constants and self.left.needs_grad:
                 self.left.add(grads, (g @ right.T)[:, :, None])
-            if self.right.needs_grad:
+            if self.right.needs_grad and self.sole_reader:
+                np.matmul(left.T, g, out=grads[BATCHED][self.right.first.rows])
+            elif self.right.needs_grad:
                 self.right.first.add(grads, left.T @ g)
         else:
             g3 = g[:, None, :]

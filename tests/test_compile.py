@@ -94,6 +94,7 @@ BINARY = {
     "cos": lambda a, b: a.cos(),
     "sum": lambda a, b: autograd.sum([a, b, 1.25, a]),
     "sum_of_one": lambda a, b: autograd.sum([a]),
+    "identities": lambda a, b: ((a * 1.0) / 1 + 0.0) ** 1 - 0.0 + 1.0 * b,  # folded away by the compiler
     "dot": lambda a, b: autograd.dot([a, b], [b, a * 2]),
     "dot_bias": lambda a, b: autograd.dot([a, b], [b, a], bias=W[2]),
     "dot_constants_left": lambda a, b: autograd.dot([1.5, -2.0], [a, b]),
@@ -327,7 +328,14 @@ def test_static_values_that_change_only_constants_share_one_program():
     assert_same(lambda x, t: F.hinge_loss([model(x)], [t]), model.parameters(), X, y, static_argnums=(1,))
     cf(X, y)
     (family,) = cf.programs[((2,),)]
-    assert sorted(family.keys) == [(-1,), (1,)]
+    assert sorted(family.keys) == [(-1.0,), (1.0,)]
+    for labels in ([-1] * 9, [1] * 9):  # a batch with one of the labels: its variant of the same program
+        model.zero_grad()
+        loss = cf(X, labels)
+        want_loss, want_grads = eager(lambda x, t: F.hinge_loss([model(x)], [t]), model.parameters(), X, labels)
+        assert loss == pytest.approx(want_loss, **TOL)
+        assert [p.grad for p in model.parameters()] == pytest.approx(want_grads, **TOL)
+    assert len(cf.programs[((2,),)]) == 1
 
 
 def test_static_values_that_change_the_graph_get_a_program_each():
