@@ -11,8 +11,10 @@ Each step of the loop is one line of `fit`, in the order a PyTorch training loop
         optimizer.step()
 """
 
+import numbers
 from dataclasses import dataclass, field
 
+import autograd
 from autograd import Value, no_grad
 
 from .data import DataLoader, _check_xy
@@ -176,6 +178,7 @@ def fit(
     progress=True,
     shuffle=True,
     seed=None,
+    compile=False,
 ):
     """Train `model` on (X, y) for `epochs` epochs and return its `History`.
 
@@ -191,6 +194,9 @@ def fit(
     early_stopping is an `EarlyStopping` or a patience (an int: monitor val_loss with val, else loss); with its
     restore_best, the model ends with the parameters of its best epoch (history.best_epoch).
     A tqdm progress bar over epochs shows the latest numbers unless progress=False.
+    compile=True runs each batch with `autograd.compile`: loss([model(x)], [y]) traced for one sample and run
+    over the batch with numpy (same numbers, far faster); the loss must be the mean of the samples' losses
+    (plus terms such as a penalty that do not depend on them), which fit checks on two samples.
     """
     loader = DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
@@ -203,24 +209,28 @@ def fit(
     stopper = _early_stopper(early_stopping, val is not None, metrics)
     history = History(metrics={name: [] for name in metrics}, val_metrics={name: [] for name in metrics} if val else {})
     bar = _progress_bar(epochs) if progress else None
+    compiled = _CompiledLoss(model, loss, loader.X, loader.y) if compile else None
     try:
         for epoch in range(epochs):
             model.train()
             history.lr.append(optimizer.param_groups[0]["lr"])
             total, seen_predictions, seen_targets = 0.0, [], []
             for X_batch, y_batch in loader:
-                predictions = [model(x) for x in X_batch]
-                batch_loss = loss(predictions, y_batch)
-                if not isinstance(batch_loss, Value):
-                    raise TypeError(f"fit: loss must return a Value to backpropagate from, got {batch_loss!r}")
-                optimizer.zero_grad()
-                batch_loss.backward()
+                if compiled is not None:  # zero_grad, then the batch's loss and its gradient, at once
+                    batch_loss, predictions = compiled(optimizer, X_batch, y_batch)
+                else:
+                    predictions = [model(x) for x in X_batch]
+                    batch_loss = loss(predictions, y_batch)
+                    if not isinstance(batch_loss, Value):
+                        raise TypeError(f"fit: loss must return a Value to backpropagate from, got {batch_loss!r}")
+                    optimizer.zero_grad()
+                    batch_loss.backward()
                 if clip_grad_norm is not None:
                     from .utils import clip_grad_norm_
 
                     clip_grad_norm_(model.parameters(), clip_grad_norm)
                 optimizer.step()
-                total += batch_loss.data * len(X_batch)
+                total += _number(batch_loss) * len(X_batch)
                 if metrics:
                     seen_predictions += [_numbers(p) for p in predictions]
                     seen_targets += y_batch
@@ -327,3 +337,41 @@ def _numbers(prediction):
     if isinstance(prediction, (list, tuple)):
         return [_number(p) for p in prediction]
     return _number(prediction)
+
+
+class _CompiledLoss:
+    """fit's batch step with compile=True: loss([model(x)], [y]) for one sample, compiled to run over a batch.
+
+    Labels (a few distinct integers) reach the loss as plain numbers, as a hinge loss needs to read their sign;
+    other targets are traced as Values.
+    """
+
+    MAX_LABELS = 16
+
+    def __init__(self, model, loss, X, y):
+        def sample_loss(x, target):
+            prediction = model(x)
+            return loss([prediction], [target]), prediction
+
+        labels = all(isinstance(t, numbers.Real) and float(t).is_integer() for t in y)
+        static = (1,) if labels and len(set(y)) <= self.MAX_LABELS else ()
+        self.step = autograd.compile(sample_loss, static_argnums=static, has_aux=True)
+        self._check_mean(model, loss, X[:2], y[:2])
+
+    def __call__(self, optimizer, X, y):
+        optimizer.zero_grad()
+        try:
+            batch_loss, predictions = self.step(X, y)
+        except ValueError as error:
+            raise ValueError(f"fit(compile=True): {error}; or train without compile") from error
+        return batch_loss, predictions.tolist()
+
+    def _check_mean(self, model, loss, X, y):
+        with no_grad():
+            eager = _number(loss([model(x) for x in X], y))
+        compiled = float(sum(self.step(X, y, reduction="none")[0])) / len(X)
+        if not abs(eager - compiled) <= 1e-9 * max(1.0, abs(eager)):
+            raise ValueError(
+                f"fit(compile=True): the loss of a batch ({eager!r} on two samples) is not the mean of the samples' "
+                f"losses ({compiled!r}); compile needs a mean, such as reduction='mean', or train without compile"
+            )

@@ -351,6 +351,82 @@ def test_static_values_that_change_the_graph_get_a_program_each():
     assert len(cf.programs[((2,),)]) == 2
 
 
+# --- where it is used: nn.fit and chaingrad demo -----------------------------------------------------------------
+
+
+def fit_twice(make_loss, X, y, **options):
+    """fit eagerly, then with compile=True, from the same start: the two histories and final parameters."""
+    runs = []
+    for use_compile in (False, True):
+        nn.manual_seed(5)
+        model = nn.MLP(2, [8, 8, 1])
+        optimizer = nn.optim.Adam(model.parameters(), lr=0.01)
+        history = nn.fit(
+            model,
+            X,
+            y,
+            loss=make_loss(model),
+            optimizer=optimizer,
+            progress=False,
+            seed=3,
+            compile=use_compile,
+            **options,
+        )
+        runs.append((history, [p.data for p in model.parameters()]))
+    return runs
+
+
+def test_fit_with_compile_gives_the_eager_numbers():
+    X, labels = nn.data.make_moons(60, noise=0.1, seed=2)
+    y = [2 * label - 1 for label in labels]
+
+    def make_loss(model):
+        return lambda scores, targets: F.hinge_loss(scores, targets) + F.l2_penalty(model.parameters(), 1e-4)
+
+    (eager_run, eager_params), (compiled_run, params) = fit_twice(
+        make_loss, X, y, epochs=4, batch_size=16, metrics=[nn.accuracy], clip_grad_norm=1.0
+    )
+    assert compiled_run.loss == pytest.approx(eager_run.loss, rel=1e-9)
+    assert compiled_run.metrics == eager_run.metrics
+    assert params == pytest.approx(eager_params, rel=1e-9, abs=1e-12)
+
+
+def test_fit_with_compile_traces_regression_targets_as_values():
+    X = batch(n=40)
+    y = [x[0] * x[1] + 0.5 for x in X]
+    (eager_run, eager_params), (compiled_run, params) = fit_twice(
+        lambda model: F.mse_loss, X, y, epochs=3, batch_size=10
+    )
+    assert compiled_run.loss == pytest.approx(eager_run.loss, rel=1e-9)
+    assert params == pytest.approx(eager_params, rel=1e-9, abs=1e-12)
+
+
+def test_fit_with_compile_refuses_a_loss_that_is_not_a_mean():
+    model = nn.MLP(2, [3, 1])
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    loss = functools.partial(F.mse_loss, reduction="sum")
+    with pytest.raises(ValueError, match=r"fit\(compile=True\): the loss of a batch .* is not the mean"):
+        nn.fit(model, batch(), [1.0] * 7, loss=loss, optimizer=optimizer, epochs=1, progress=False, compile=True)
+
+
+def test_chaingrad_demo_compile_trains_the_same_model(tmp_path, capsys):
+    from chaingrad.cli import main
+
+    models = []
+    for flags in ([], ["--compile"]):
+        out = tmp_path / ("compiled" if flags else "eager")
+        assert main(["demo", "--epochs", "10", "--out", str(out), *flags]) == 0
+        models.append(nn.load(out / "model.json"))
+    printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("final loss")]
+    assert len(printed) == 2 and printed[0] == printed[1]
+    eager_params, compiled_params = ([p.data for p in m.parameters()] for m in models)
+    assert compiled_params == pytest.approx(eager_params, rel=1e-9, abs=1e-12)
+    X, labels = nn.make_moons(100, noise=0.1, seed=1337)
+    y = [2 * t - 1 for t in labels]
+    losses = [(F.hinge_loss([m(x) for x in X], y) + F.l2_penalty(m.parameters(), 1e-4)).data for m in models]
+    assert losses[1] == pytest.approx(losses[0], rel=1e-9)
+
+
 # --- what it refuses ----------------------------------------------------------------------------------------------
 
 
