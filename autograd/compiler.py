@@ -261,8 +261,8 @@ def _check_same_graph(first, second, i, static):
             static,
         )
     raise ValueError(
-        f"autograd.compile: f builds a different graph for sample 0 and sample {i} (they part at node {n}: "
-        f"{_describe(a, n)} against {_describe(b, n)}): Python control flow in f depends on the data (an `if` "
+        f"autograd.compile: f builds a different graph for sample 0 and sample {i} (at node {n}, sample 0 has "
+        f"{_describe(a, n)} and sample {i} {_describe(b, n)}): Python control flow in f depends on the data (an `if` "
         "or max() on a Value, a loop whose length depends on it). A compiled function needs the same graph for "
         "every sample: write the branch with elementwise ops (relu, abs, ...), or train eagerly"
     )
