@@ -83,16 +83,15 @@ class Program:
             table = [[v[i][1] for v in variants] for i in members]
             group = _group(slots, members, table, out, pool, row, needs_grad)
             if isinstance(group, _Dot):
-                group.sole_reader = group.matrix and _sole_reader(group, slots, members, readers, key)
+                group.sole_reader = group.matrix and _sole_reader(group, slots, members, readers, key, outputs[0])
             self.groups.append(group)
         self.sizes, self.input_rows, self._kept = sizes, input_rows, None
         self.outputs = [(pool[i], row[i]) for i in outputs]
 
     def run(self, inputs, seed=None, variant=None):
         """The outputs' values for the batch `inputs` (rows × samples), each a 1-D array over the samples (valid
-        until the next run); with
-        `seed` (a weight per sample for the first output), also add the gradient of Σ seed·output to the params'
-        `.grad`. `variant` gives each sample's variant (None: all the first)."""
+        until the next run). With `seed` (a weight per sample for the first output), also add the gradient of
+        Σ seed·output to the params' `.grad`. `variant` gives each sample's variant (None: all the first)."""
         count = inputs.shape[1]
         shared, batched, shared_grads, batched_grads = self._arrays(count)
         shared[: len(self.params), 0] = np.fromiter(map(_data, self.params), float, len(self.params))
@@ -121,13 +120,15 @@ class Program:
         return self._kept[1:]
 
 
-def _sole_reader(group, slots, members, readers, key):
+def _sole_reader(group, slots, members, readers, key, root):
     """True if a dot group's inputs are read by this group alone, and only as its inputs: their gradient is then
     this group's matrix product, which can be written straight into their rows."""
     right = group.right
     if not isinstance(right.first.rows, slice):  # consecutive rows: each input once
         return False
     inputs = set(right.slots[0].tolist())
+    if root in inputs:
+        return False  # its row holds the seed
     for i in members:
         if inputs & {p for k, p in enumerate(slots[i][2]) if k not in right.positions}:
             return False  # also read on the weights' side, or as a bias

@@ -142,6 +142,28 @@ def test_a_shared_subexpression_and_a_parameter_used_twice_accumulate():
     assert_same(f, W[:1], batch())
 
 
+def test_a_layer_read_by_two_others_and_a_dot_of_an_input_with_itself():
+    nn.manual_seed(4)
+    first, second, third = nn.Layer(2, 4, "tanh"), nn.Layer(4, 3, "relu"), nn.Layer(4, 2, "sigmoid")
+    params = first.parameters() + second.parameters() + third.parameters()
+
+    def f(x):
+        h = first(x)  # read by both layers below, and by a dot with itself
+        return autograd.sum(second(h)) * autograd.sum(third(h)) + autograd.dot(h, h) + h[0]
+
+    assert_same(f, params, batch(n=8))
+
+
+def test_aux_with_several_outputs_gives_a_row_per_sample():
+    model = two_outputs()
+    cf = autograd.compile(lambda x: (autograd.sum(model(x)), model(x)), has_aux=True)
+    X = batch()
+    loss, outputs = cf(X, reduction="sum")
+    assert outputs.shape == (7, 2)
+    assert outputs.ravel().tolist() == pytest.approx([v.data for x in X for v in model(x)], **TOL)
+    assert loss == pytest.approx(float(outputs.sum()), **TOL)
+
+
 def test_the_loss_may_not_depend_on_the_inputs_at_all():
     assert_same(lambda x: W[0] * W[1] + 1.0, W[:2], batch(), reduction="sum")
 
