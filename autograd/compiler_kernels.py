@@ -64,7 +64,7 @@ def _domain(name, bad, message):
     return check
 
 
-_log_input = _domain("log", lambda x: ~(x > 0), "> 0")
+_log_input = _domain("log", lambda x: x <= 0, "> 0")
 _sqrt_input = _domain("sqrt", lambda x: x < 0, ">= 0")
 
 

@@ -6,6 +6,13 @@ parameters and constants alone, which are the same for every sample and so are c
 Nodes of the same op at the same depth form a group: one numpy call computes all their rows for all samples.
 A group of `dot` nodes that read the same inputs (a layer) is one matrix product with its weights read into a
 matrix; the gradient reaching a shared row is summed over the batch, as the eager loop's `+=` would sum it.
+
+What else makes it fast, each found with cProfile on benchmarks' moons_10k (10,000 points, MLP(2, [32, 32, 1]))
+and mlp_step (100 points, MLP(2, [16, 16, 1])): the layers' gradients of their inputs are written straight into
+their rows when no one else reads them (the adds were 12 of 52 ms a step); the arrays are kept for the next call
+of the same size (a page fault per 4 kB otherwise); x·1, x/1, x + 0, x**1 and sums of one are folded away (2 of
+12 groups in mlp_step). Together with the static-value grouping in compiler.py: moons_10k 119 → 16 ms a step,
+mlp_step 1.08 → 0.44 ms (medians of 3 alternating runs, one BLAS thread, a loaded 2-core machine).
 """
 
 import operator
