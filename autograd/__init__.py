@@ -5,7 +5,8 @@ Read value.py, ops.py and backward.py for the whole idea; fastpath.py holds what
 """
 
 from .backward import gradients
-from .check import GradcheckError, gradcheck
+from .check import GradcheckError, gradcheck, gradgradcheck
+from .explanation import Explanation, explain
 from .functional import grad, hessian, jacobian, value_and_grad, vjp
 from .fused import FUSED_ACTIVATIONS, dot, linear, sum
 from .graph import topological_order
@@ -26,7 +27,7 @@ from .value import (
     sqrt,
     tanh,
 )
-from .viz import GraphvizNotFoundError, draw, to_dot
+from .viz import Explorer, GraphvizError, GraphvizNotFoundError, draw, explore, to_dot
 
 
 def compile(f, static_argnums=(), has_aux=False):
@@ -47,7 +48,10 @@ def compile(f, static_argnums=(), has_aux=False):
 
 __all__ = [
     "FUSED_ACTIVATIONS",
+    "Explanation",
+    "Explorer",
     "GradcheckError",
+    "GraphvizError",
     "GraphvizNotFoundError",
     "Value",
     "abs",
@@ -60,8 +64,11 @@ __all__ = [
     "elu",
     "enable_grad",
     "exp",
+    "explain",
+    "explore",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "gradients",
     "hessian",
     "is_grad_enabled",

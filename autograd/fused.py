@@ -28,8 +28,13 @@ def _sum_with_constant_rule(g, out, *xs_and_constant):
     return (g,) * (len(xs_and_constant) - 1)
 
 
-ops.define("sum", None, _sum_rule)
-ops.define("sum", None, _sum_with_constant_rule, "const")
+def _sum_formulas(count, const=None):
+    terms = [f"x{i}" for i in range(count)] + ([repr(const)] if const else [])
+    return " + ".join(terms), ("1",) * count
+
+
+ops.define("sum", None, _sum_rule, expression=_sum_formulas)
+ops.define("sum", None, _sum_with_constant_rule, "const", expression=_sum_formulas)
 
 
 @fastpath.accumulates(_sum_rule)
@@ -95,8 +100,24 @@ def _dot_constants_accumulate(node, g):
         parents[-1].grad += g
 
 
-ops.define("dot", None, _dot_rule)
-ops.define("dot", None, _dot_constants_rule, "constants")
+def _dot_formulas(count, constants=None):
+    """Σ wᵢ·xᵢ (+ b) over the parents x0, x1, …: ws then xs (then the bias), or the Values times the constants."""
+    if constants is None:
+        n = count // 2
+        terms = [f"x{i}*x{n + i}" for i in range(n)]
+        derivatives = [f"x{n + i}" for i in range(n)] + [f"x{i}" for i in range(n)]
+    else:
+        n = len(constants)
+        terms = [f"{c!r}*x{i}" for i, c in enumerate(constants)]
+        derivatives = [repr(c) for c in constants]
+    if count > len(derivatives):  # the bias
+        terms.append(f"x{count - 1}")
+        derivatives.append("1")
+    return " + ".join(terms), tuple(derivatives)
+
+
+ops.define("dot", None, _dot_rule, expression=_dot_formulas)
+ops.define("dot", None, _dot_constants_rule, "constants", expression=_dot_formulas)
 
 
 # --- A neuron in one node: activation(Σ wᵢ·xᵢ + b), op 'relu∘dot'. Its rule is the dot's, for the gradient
@@ -117,6 +138,11 @@ def _fuse(op, function):
     """The rules of `op`∘dot, registered as ops with their accumulators."""
 
     activation_rule = op.rule
+    slope = "step(out)" if op is ops.RELU else op.derivatives[0]  # the activation's slope, read off its output
+
+    def formulas(count, param=None):
+        dot_expression, dot_derivatives = _dot_formulas(count, param)
+        return f"{op.name}({dot_expression})", tuple(f"({slope})*{d}" for d in dot_derivatives)
 
     def fused(dot_rule, dot_accumulate, param_name):
         def rule(g, out, *args):
@@ -126,7 +152,7 @@ def _fuse(op, function):
         def accumulate(node, g):
             dot_accumulate(node, activation_rule(g, node.data, node.data)[0])
 
-        ops.define(f"{op.name}∘dot", None, rule, param_name)
+        ops.define(f"{op.name}∘dot", None, rule, param_name, expression=formulas)
         return rule
 
     return Fused(

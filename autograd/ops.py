@@ -1,10 +1,14 @@
-"""Every elementary op in one block: its name, its float forward and its local-derivative rule.
+"""Every elementary op in one block: its name, its float forward, its local-derivative rule and its formula.
 
 A rule turns the gradient `g` that reaches an op's output into each input's share of it, g·∂out/∂input:
 `rule(g, out, *inputs)`, with the op's parameter (an exponent, alpha, a plain-number operand) as a last argument
 when it has one. Ordinary backward calls it with floats. `backward(create_graph=True)` calls it with Values, so
 that each share is itself a graph and can be differentiated again: that is why rules are written with operators
 and with the functions just below, which take a float or a Value.
+
+Each op also writes itself and its local derivatives as formulas, Python expressions over its inputs' names,
+`out` and its parameter: `autograd.explain` prints them ('b' for ∂(a·b)/∂a, 'out*(1 - out)' for the sigmoid,
+σ(z)(1 − σ(z)) once the names are in), and tests/test_explain.py checks each one against SymPy and the rule.
 
 Adding an op is one block here, one line in `value.py` (a Value method) and its tests.
 """
@@ -24,6 +28,11 @@ class Op(NamedTuple):
     forward: object
     rule: object
     param_name: str | None = None  # the key of the parameter in `Value.params`
+    # The output as a formula of the symbols: 'a*b', 'sigmoid(x)'. An op of any number of inputs (sum, dot) gives
+    # instead a function of (number of inputs, parameter) returning (expression, derivatives) in x0, x1, ….
+    expression: object = None
+    derivatives: tuple = ()  # ∂out/∂input for each input, as formulas of the symbols and `out`: ('b', 'a')
+    symbols: tuple = ("x",)  # the inputs' names in those formulas, then the parameter's
 
 
 class BinaryOp(NamedTuple):
@@ -37,17 +46,31 @@ class BinaryOp(NamedTuple):
 BY_RULE = {}  # rule -> Op: the node stores only its rule; its name and parameter's name are found here
 
 
-def define(name, forward, rule, param_name=None):
-    """Register an op, so a node that records `rule` has a name and params; returns the Op."""
-    op = Op(name, forward, rule, param_name)
+def define(name, forward, rule, param_name=None, *, expression=None, derivatives=(), symbols=None):
+    """Register an op, so a node that records `rule` has a name, params and formulas; returns the Op.
+
+    A one-input op is `name(x)` unless `expression` says otherwise, and its parameter is named `param_name`.
+    """
+    if symbols is None:
+        symbols = ("x", param_name) if param_name else ("x",)
+    if expression is None and isinstance(name, str):
+        expression = f"{name}(x)"
+    op = Op(name, forward, rule, param_name, expression, tuple(derivatives), symbols)
     BY_RULE[rule] = op
     return op
 
 
-def binary(name, forward, rule, right, left):
-    """Register a two-input op with its rule for two Values and its rules for a plain number on either side."""
+def binary(name, forward, rule, right, left, *, expression, derivatives):
+    """Register a two-input op with its rule for two Values and its rules for a plain number on either side.
+
+    `expression` and `derivatives` use `a` and `b`; with a plain number, that side's symbol is its value.
+    """
+    da, db = derivatives
+    both = {"expression": expression, "symbols": ("a", "b")}
     return BinaryOp(
-        define(name, forward, rule), define(name, forward, right, "right"), define(name, forward, left, "left")
+        define(name, forward, rule, derivatives=(da, db), **both),
+        define(name, forward, right, "right", derivatives=(da,), **both),  # x op c: x is a, c is b
+        define(name, forward, left, "left", derivatives=(db,), expression=expression, symbols=("b", "a")),
     )
 
 
@@ -90,6 +113,8 @@ ADD = binary(
     rule=lambda g, out, a, b: (g, g),
     right=lambda g, out, x, c: (g,),  # x + c
     left=lambda g, out, x, c: (g,),  # c + x
+    expression="a + b",
+    derivatives=("1", "1"),
 )
 
 # a − b: ∂/∂a = 1, ∂/∂b = −1
@@ -99,6 +124,8 @@ SUB = binary(
     rule=lambda g, out, a, b: (g, -g),
     right=lambda g, out, x, c: (g,),  # x − c
     left=lambda g, out, x, c: (-g,),  # c − x
+    expression="a - b",
+    derivatives=("1", "-1"),
 )
 
 # a · b: ∂/∂a = b, ∂/∂b = a
@@ -108,6 +135,8 @@ MUL = binary(
     rule=lambda g, out, a, b: (g * b, g * a),
     right=lambda g, out, x, c: (g * c,),  # x · c
     left=lambda g, out, x, c: (g * c,),  # c · x
+    expression="a*b",
+    derivatives=("b", "a"),
 )
 
 
@@ -124,6 +153,8 @@ DIV = binary(
     rule=lambda g, out, a, b: (g / b, -g * out / b),
     right=lambda g, out, x, c: (g / c,),  # x / c
     left=lambda g, out, x, c: (-g * out / x,),  # c / x
+    expression="a/b",
+    derivatives=("1/b", "-a/b**2"),
 )
 
 
@@ -154,34 +185,50 @@ def power_rule(g, out, base, p):
 
 
 # base ** p. With a plain-number exponent the op is named by it: x ** 2 is op '**2', params {'exponent': 2.0}.
+_POWER = {"expression": "a**b", "symbols": ("a", "b")}
 POW = BinaryOp(
-    define("**", value_power, power_rule),
-    define(lambda p: f"**{p:g}", scalar.power, lambda g, out, x, p: (g * power_slope(x, p),), "exponent"),
-    define("**", value_power, lambda g, out, x, c: (power_rule(g, out, c, x)[1],), "left"),  # c ** x
+    define("**", value_power, power_rule, derivatives=("b*a**(b - 1)", "out*log(a)"), **_POWER),
+    define(
+        lambda p: f"**{p:g}",
+        scalar.power,
+        lambda g, out, x, p: (g * power_slope(x, p),),
+        "exponent",
+        derivatives=("b*a**(b - 1)",),
+        **_POWER,
+    ),
+    define(  # c ** x
+        "**",
+        value_power,
+        lambda g, out, x, c: (power_rule(g, out, c, x)[1],),
+        "left",
+        derivatives=("out*log(a)",),
+        expression="a**b",
+        symbols=("b", "a"),
+    ),
 )
 
 # −x: ∂/∂x = −1
-NEG = define("neg", operator.neg, lambda g, out, x: (-g,))
+NEG = define("neg", operator.neg, lambda g, out, x: (-g,), expression="-x", derivatives=("-1",))
 
 # --- Elementary functions
 
 # |x|: ∂/∂x = sign(x), 0 at x = 0 as in PyTorch
-ABS = define("abs", builtins.abs, lambda g, out, x: (g * ((x > 0) - (x < 0)),))
+ABS = define("abs", builtins.abs, lambda g, out, x: (g * ((x > 0) - (x < 0)),), derivatives=("sign(x)",))
 
 # eˣ: ∂/∂x = eˣ, the output itself
-EXP = define("exp", scalar.exp, lambda g, out, x: (g * out,))
+EXP = define("exp", scalar.exp, lambda g, out, x: (g * out,), derivatives=("exp(x)",))
 
 # ln x: ∂/∂x = 1/x
-LOG = define("log", scalar.log, lambda g, out, x: (g / x,))
+LOG = define("log", scalar.log, lambda g, out, x: (g / x,), derivatives=("1/x",))
 
 # √x: ∂/∂x = 1/(2√x), inf at 0
-SQRT = define("sqrt", scalar.sqrt, lambda g, out, x: (g * 0.5 * reciprocal(out),))
+SQRT = define("sqrt", scalar.sqrt, lambda g, out, x: (g * 0.5 * reciprocal(out),), derivatives=("1/(2*sqrt(x))",))
 
 # tanh x: ∂/∂x = 1 − tanh²x, written (1 − out)(1 + out): exact where out ≈ −1
-TANH = define("tanh", math.tanh, lambda g, out, x: (g * ((1 - out) * (1 + out)),))
+TANH = define("tanh", math.tanh, lambda g, out, x: (g * ((1 - out) * (1 + out)),), derivatives=("1 - out**2",))
 
 # σ(x) = 1/(1 + e⁻ˣ): ∂/∂x = σ(x)(1 − σ(x))
-SIGMOID = define("sigmoid", scalar.sigmoid, lambda g, out, x: (g * out * (1 - out),))
+SIGMOID = define("sigmoid", scalar.sigmoid, lambda g, out, x: (g * out * (1 - out),), derivatives=("out*(1 - out)",))
 
 
 def relu_forward(x):
@@ -189,7 +236,7 @@ def relu_forward(x):
 
 
 # max(0, x): ∂/∂x = 1 for x > 0, else 0 (0 at the kink, as PyTorch)
-RELU = define("relu", relu_forward, lambda g, out, x: (g * (x > 0),))
+RELU = define("relu", relu_forward, lambda g, out, x: (g * (x > 0),), derivatives=("step(x)",))
 
 
 def leaky_relu_forward(x, alpha):
@@ -197,16 +244,28 @@ def leaky_relu_forward(x, alpha):
 
 
 # x for x > 0, else alpha·x: ∂/∂x = 1 for x > 0, else alpha
-LEAKY_RELU = define("leaky_relu", leaky_relu_forward, lambda g, out, x, alpha: (g if x > 0 else g * alpha,), "alpha")
+LEAKY_RELU = define(
+    "leaky_relu",
+    leaky_relu_forward,
+    lambda g, out, x, alpha: (g if x > 0 else g * alpha,),
+    "alpha",
+    derivatives=("1 if x > 0 else alpha",),
+)
 
 # x for x > 0, else alpha·(eˣ − 1): ∂/∂x = 1 for x > 0, else alpha·eˣ (not out + alpha: that cancels for x ≪ 0)
-ELU = define("elu", scalar.elu, lambda g, out, x, alpha: (g if x > 0 else g * alpha * exp(x),), "alpha")
+ELU = define(
+    "elu",
+    scalar.elu,
+    lambda g, out, x, alpha: (g if x > 0 else g * alpha * exp(x),),
+    "alpha",
+    derivatives=("1 if x > 0 else alpha*exp(x)",),
+)
 
 # ln(1 + eˣ): ∂/∂x = σ(x)
-SOFTPLUS = define("softplus", scalar.softplus, lambda g, out, x: (g * sigmoid(x),))
+SOFTPLUS = define("softplus", scalar.softplus, lambda g, out, x: (g * sigmoid(x),), derivatives=("sigmoid(x)",))
 
 # sin x: ∂/∂x = cos x
-SIN = define("sin", scalar.sin, lambda g, out, x: (g * cos(x),))
+SIN = define("sin", scalar.sin, lambda g, out, x: (g * cos(x),), derivatives=("cos(x)",))
 
 # cos x: ∂/∂x = −sin x
-COS = define("cos", scalar.cos, lambda g, out, x: (-g * sin(x),))
+COS = define("cos", scalar.cos, lambda g, out, x: (-g * sin(x),), derivatives=("-sin(x)",))

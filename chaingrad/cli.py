@@ -3,16 +3,18 @@ formula typed as text.
 
     chaingrad demo [--dataset moons|circles|blobs] [--epochs N] [--hidden 16,16] [--optimizer sgd|...] [--lr LR]
                    [--seed S] [--out DIR] [--compile]
-    chaingrad grad "EXPR" x=1 y=2 [--svg FILE]
+    chaingrad grad "EXPR" x=1 y=2 [--svg FILE] [--explain NAME]
 
 Exit codes: 0 done; 2 the command line was refused (an unknown option, a bad value, an expression outside the
-whitelist, a missing or malformed assignment), with nothing written; 1 the work itself failed (a math domain
-error such as log(0), Graphviz missing for `grad --svg`, a file that cannot be written). Errors are one line on
-stderr, `chaingrad <command>: error: ...`, never a traceback.
+whitelist or too costly to draw, a missing or malformed assignment), with nothing written, or Graphviz could not
+draw (missing, failed, crashed, out of time); 1 the work itself failed (a math domain error such as log(0), a file
+that cannot be written). Errors are one line on stderr, `chaingrad <command>: error: ...`, never a traceback.
+What the terminal's encoding cannot show is printed as escapes (\\xe9).
+
+`demo` lives in chaingrad/demo.py, what the command prints in chaingrad/console.py.
 """
 
 import argparse
-import io
 import keyword
 import math
 import pathlib
@@ -21,44 +23,20 @@ import textwrap
 import unicodedata
 
 import autograd
-from autograd import GraphvizNotFoundError
-from autograd.files import atomic_write
-from nn import MLP, accuracy, draw_network, fit, make_blobs, make_circles, make_moons, manual_seed, save
-from nn import functional as F
-from nn.optim import SGD, Adagrad, Adam, AdamW, RMSprop
-from nn.optim.lr_scheduler import LambdaLR
+from autograd.graph import topological_order
+from autograd.viz import GraphvizError, GraphvizNotFoundError, GraphvizTimeoutError
 
+from . import demo as demo_command
+from .console import GRAPHVIZ_INSTALL, CommandError, can_print, listing, say
+from .demo import DATASETS, OPTIMIZERS
 from .expr import FUNCTIONS, EvaluationError, ExpressionError, parse
 
 __all__ = ["main"]
 
-DEMO_POINTS, DEMO_NOISE, L2_ALPHA = 100, 0.1, 1e-4
-DATASETS = {
-    "moons": lambda seed: make_moons(DEMO_POINTS, noise=DEMO_NOISE, seed=seed),
-    "circles": lambda seed: make_circles(DEMO_POINTS, noise=DEMO_NOISE / 2, factor=0.5, seed=seed),
-    "blobs": lambda seed: make_blobs(DEMO_POINTS, centers=[[-1.0, -0.5], [1.0, 0.5]], cluster_std=0.5, seed=seed),
-}
-# name: (make the optimizer from (params, lr), default lr, how to describe it)
-OPTIMIZERS = {
-    "sgd": (lambda params, lr: SGD(params, lr=lr), 1.0, "SGD"),
-    "momentum": (lambda params, lr: SGD(params, lr=lr, momentum=0.9), 0.1, "SGD with momentum 0.9"),
-    "nesterov": (lambda params, lr: SGD(params, lr=lr, momentum=0.9, nesterov=True), 0.1, "SGD with Nesterov momentum"),
-    "adagrad": (lambda params, lr: Adagrad(params, lr=lr), 0.1, "Adagrad"),
-    "rmsprop": (lambda params, lr: RMSprop(params, lr=lr), 0.01, "RMSprop"),
-    "adam": (lambda params, lr: Adam(params, lr=lr), 0.02, "Adam"),
-    "adamw": (lambda params, lr: AdamW(params, lr=lr), 0.02, "AdamW"),
-}
-GRAPHVIZ_INSTALL = "sudo apt-get install graphviz | brew install graphviz | conda install -c conda-forge graphviz"
-
-
-class CommandError(Exception):
-    """A one-line error for the user: `main` prints it as 'chaingrad <command>: error: <message>' and returns
-    `status` (2: the command line was refused, nothing was done; 1: the work failed)."""
-
-    def __init__(self, message, status=2, prog=None):
-        super().__init__(message)
-        self.status, self.prog = status, prog
-
+# What --svg may cost Graphviz: drawn nodes plus the ranks the edges cross (see _drawing_cost). Measured with dot
+# 2.43 on x*x*…*x: 30 factors cost 929 and take 0.3-0.6 s; 35 cost 1,191 and take 1.1-1.4 s; 40 cost 1,561 and
+# take 3-4 s; 50 cost 2,451 and take 23 s to minutes; at 200 dot crashed.
+MAX_DRAWING_COST = 1_000
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a refused command line is one line on stderr (no usage block) and exit code 2 via main."""
@@ -82,12 +60,12 @@ def main(argv=None):
         return args.run(args)
     except CommandError as error:
         message = " ".join(str(error).split())  # one line, whatever the message holds
-        print(f"{error.prog or prog}: error: {message}", file=sys.stderr)
+        say(f"{error.prog or prog}: error: {message}", file=sys.stderr)
         return error.status
     except SystemExit as exit:  # --help
         return exit.code if isinstance(exit.code, int) else 0
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
+        say(f"{prog}: interrupted", file=sys.stderr)
         return 130
 
 
@@ -124,7 +102,7 @@ def _parser():
                       help="where to write the files (default: chaingrad-demo)")
     demo.add_argument("--compile", action="store_true",
                       help="train with autograd.compile: the same losses, far faster (needs numpy)")
-    demo.set_defaults(run=_demo)
+    demo.set_defaults(run=demo_command.run)
 
     grad = commands.add_parser(
         "grad",
@@ -136,6 +114,7 @@ def _parser():
             "one NAME=NUMBER. An EXPR that starts with '-' is fine.", width=100),
         epilog='example:\n  chaingrad grad "x * y + exp(x)" x=1 y=2 --svg graph.svg\n\n'
         "exit codes: 0 done; 2 the expression or an assignment was refused;\n"
+        "            or the graph is too costly to draw, or Graphviz could not draw it;\n"
         "            1 a math domain error (log(0), 1/0, sqrt(-1), ...) or the SVG could not be written",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -143,6 +122,8 @@ def _parser():
     grad.add_argument("assignments", nargs="*", default=[], metavar="NAME=NUMBER", help="the point: x=1 y=-2.5")
     grad.add_argument("--svg", type=pathlib.Path, metavar="FILE",
                       help="also write the computation graph, with data, gradients and local derivatives")
+    grad.add_argument("--explain", action="append", default=[], metavar="NAME",
+                      help="also print ∂f/∂NAME written out as the chain rule, path by path (may be repeated)")
     grad.set_defaults(run=_grad)
     return parser
 
@@ -172,7 +153,8 @@ def _positive_float(text):
 
 def _layer_sizes(text):
     sizes = [part.strip() for part in text.split(",")]
-    if not all(size.isdigit() and int(size) > 0 for size in sizes):
+    # isdigit() alone takes '²' and '①', which int() refuses; 19 digits is far past any size the demo takes.
+    if not all(size.isascii() and size.isdigit() and len(size) < 20 and int(size) > 0 for size in sizes):
         raise argparse.ArgumentTypeError(f"{text!r} is not a list of positive layer sizes such as 16,16 or 8")
     return [int(size) for size in sizes]
 
@@ -190,9 +172,9 @@ def _grad_argv(words):
         if word == "--":
             positional += words
             break
-        if word in ("-h", "--help") or word.startswith("--svg="):
+        if word in ("-h", "--help") or word.startswith(("--svg=", "--explain=")):
             options.append(word)
-        elif word == "--svg":
+        elif word in ("--svg", "--explain"):
             options += [word, *words[:1]]  # argparse reports a --svg without a file name
             words = words[1:]
         else:
@@ -213,13 +195,32 @@ def _grad(args):
         raise CommandError(str(error), status=1) from None
     except (ArithmeticError, ValueError) as error:  # in backward
         raise CommandError(f"while differentiating: {error}", status=1) from None
-    d = "∂" if _can_print("∂") else "d"
-    print(f"f = {float(f)!r}")
-    for name, leaf in leaves.items():
-        print(f"{d}f/{d}{name} = {leaf.grad!r}")
+    root = f if isinstance(f, autograd.Value) else autograd.Value(f)
     if svg is not None:
-        _write_graph(f, svg)
+        _check_drawing_cost(root)
+    d = "∂" if can_print("∂") else "d"
+    say(f"f = {float(f)!r}")
+    for name, leaf in leaves.items():
+        say(f"{d}f/{d}{name} = {leaf.grad!r}")
+    for name in args.explain:
+        _print_explanation(f, leaves, name)
+    if svg is not None:
+        _write_graph(root, svg)
     return 0
+
+
+def _print_explanation(f, leaves, name):
+    """`--explain NAME`: the derivation of ∂f/∂NAME, the intermediate values named by their text in EXPR."""
+    if name not in leaves:
+        known = listing(leaves) or "none"
+        raise CommandError(f"--explain {name!r}: the expression has no variable {name!r} (its variables: {known})")
+    if not isinstance(f, autograd.Value):
+        text = f"∂f/∂{name} = 0: the expression does not depend on its variables"
+    else:
+        f.label = "f"
+        text = str(autograd.explain(f, leaves[name]))
+    say("")
+    say(text)
 
 
 def _parse_expression(text):
@@ -249,13 +250,13 @@ def _assignments(words, variables):
         point[name], given[name] = value, word
     missing = [name for name in variables if name not in point]
     if missing:
-        needed = " ".join(f"{name}=NUMBER" for name in missing)
-        raise CommandError(f"the expression uses {', '.join(missing)} but no value is given: add {needed}")
+        needed = listing(f"{name}=NUMBER" for name in missing).replace(", ", " ")
+        raise CommandError(f"the expression uses {listing(missing)} but no value is given: add {needed}")
     unused = [name for name in point if name not in variables]
     if unused:
-        uses = f"it uses {', '.join(variables)}" if variables else "it has none"
-        raise CommandError(f"{', '.join(repr(given[name]) for name in unused)}: the expression has no variable "
-                           f"{', '.join(unused)} ({uses})")
+        uses = f"it uses {listing(variables)}" if variables else "it has none"
+        raise CommandError(f"{listing(repr(given[name]) for name in unused)}: the expression has no variable "
+                           f"{listing(unused)} ({uses})")
     return point
 
 
@@ -274,153 +275,50 @@ def _graphviz_formats():
     return graphviz.FORMATS
 
 
-def _write_graph(f, path):
-    root = f if isinstance(f, autograd.Value) else autograd.Value(f)
+def _drawing_cost(root):
+    """Roughly what Graphviz's layout of `root`'s graph costs: its drawn nodes (values and ops) plus the ranks its
+    edges cross. dot puts a virtual node on every rank an edge crosses and orders all of them, so a value that
+    feeds every op of a long formula (x*x*…*x) costs the square of its length, and that is what runs away."""
+    order = topological_order(root)
+    rank = {}
+    for node in order:  # each op one rank after its inputs, its value one rank after it
+        rank[node] = max((rank[parent] for parent in node.parents), default=-2) + 2
+    first_use = {}
+    for node in order:
+        for parent in node.parents:
+            if not parent.parents:
+                first_use[parent] = min(first_use.get(parent, rank[node]), rank[node])
+    for leaf, user in first_use.items():  # dot moves a leaf up to its first use
+        rank[leaf] = user - 2
+    crossed = sum(rank[node] - 2 - rank[parent] for node in order for parent in node.parents)
+    return sum(2 if node.parents else 1 for node in order) + crossed
+
+
+def _check_drawing_cost(root):
+    cost = _drawing_cost(root)
+    if cost > MAX_DRAWING_COST:
+        raise CommandError(f"--svg: this formula's graph is too costly to draw (about {cost:,} nodes and edge "
+                           f"crossings for Graphviz to lay out; the limit is {MAX_DRAWING_COST:,}): use a shorter "
+                           "formula, fewer uses of one variable, or leave out --svg")
+
+
+def _write_graph(root, path):
     if root.parents:
         root.label = "f"
     try:
         autograd.draw(root, path, format="svg", show_local_grads=True)
     except GraphvizNotFoundError:
-        raise CommandError(f"cannot write {path}: Graphviz's dot is not installed ({GRAPHVIZ_INSTALL})", 1) from None
+        raise CommandError(f"cannot write {path}: Graphviz's dot is not installed ({GRAPHVIZ_INSTALL})") from None
+    except GraphvizTimeoutError as error:
+        raise CommandError(f"cannot draw {path}: {error.reason}; allow more time with CHAINGRAD_DOT_TIMEOUT=SECONDS "
+                           "or use a shorter formula") from None
+    except GraphvizError as error:
+        raise CommandError(f"cannot draw {path}: {error.reason}; try a shorter formula") from None
     except ValueError as error:  # a graph over to_dot's max_nodes
-        raise CommandError(f"cannot draw the graph: {error}", status=1) from None
+        raise CommandError(f"cannot draw the graph: {error}") from None
     except OSError as error:
         raise CommandError(f"cannot write {path}: {error.strerror or error}", status=1) from None
-    print(f"wrote {path}: the graph with data, grads and local derivatives")
-
-
-def _can_print(text):
-    try:
-        text.encode(sys.stdout.encoding or "ascii")
-    except (UnicodeEncodeError, LookupError):
-        return False
-    return True
-
-
-# --- chaingrad demo
-
-
-def _demo(args):
-    out = args.out
-    if out.exists() and not out.is_dir():
-        raise CommandError(f"--out {str(out)!r} is a file, not a directory")
-    make, default_lr, optimizer_name = OPTIMIZERS[args.optimizer]
-    lr = default_lr if args.lr is None else args.lr
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise CommandError(f"cannot create {str(out)!r}: {error.strerror or error}", status=1) from None
-
-    X, labels = DATASETS[args.dataset](args.seed)
-    y = [2 * label - 1 for label in labels]  # ±1 for the hinge loss
-    manual_seed(args.seed)
-    model = MLP(2, [*args.hidden, 1])
-    optimizer = make(model.parameters(), lr)
-    epochs = args.epochs
-    scheduler = LambdaLR(optimizer, lambda k: 1.0 - 0.9 * k / epochs)  # micrograd's decay: lr -> lr/10
-
-    def loss(scores, targets):
-        return F.hinge_loss(scores, targets) + F.l2_penalty(model.parameters(), alpha=L2_ALPHA)
-
-    sizes = "-".join(map(str, [2, *args.hidden, 1]))
-    alpha = f"{L2_ALPHA:.0e}".replace("e-0", "e-")  # 1e-4
-    steps = f"{epochs} epoch{'s' * (epochs != 1)}"
-    print(f"training an MLP {sizes} ({len(model.parameters())} parameters) on {args.dataset} ({len(X)} points): "
-          f"hinge loss + {alpha}·L2, {optimizer_name}, lr {lr:g} -> {lr / 10:g} over {steps}", flush=True)
-    history = fit(model, X, y, loss=loss, optimizer=optimizer, epochs=epochs, scheduler=scheduler,
-                  metrics=[accuracy], progress=True, compile=args.compile)
-    with autograd.no_grad():
-        scores = [model(x).data for x in X]
-        final_loss = loss(scores, y).data
-    correct = sum((score > 0) == (target > 0) for score, target in zip(scores, y, strict=True))
-    print(f"final loss {final_loss:.4g}, accuracy {correct / len(y):.0%} ({correct}/{len(y)} points)")
-    if not math.isfinite(final_loss):
-        print(f"note: training diverged (loss {final_loss}); try a smaller --lr than {lr:g}", file=sys.stderr)
-
-    written = []
-    written += _write_plots(out, history, model, X, y)
-    path = out / "model.json"
-    save(model, path)
-    written.append((path, "the trained model (nn.load reads it back)"))
-    written += _write_drawings(out, model, X, y, scores)
-    for path, what in written:
-        print(f"wrote {path}: {what}")
-    return 0
-
-
-def _write_plots(out, history, model, X, y):
-    """loss.png and decision_boundary.png with matplotlib (no pyplot, so no GUI backend), or a note without it."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        print("note: matplotlib is not installed, so loss.png and decision_boundary.png are skipped "
-              "(pip install 'chaingrad[notebooks]')", file=sys.stderr)
-        return []
-    epochs = range(1, history.epochs + 1)
-    figure = Figure(figsize=(9, 3.5), layout="constrained")
-    left, right = figure.subplots(1, 2)
-    left.plot(epochs, history.loss)
-    left.set(title="training loss", xlabel="epoch", yscale="log")
-    right.plot(epochs, history.metrics["accuracy"])
-    right.set(title="training accuracy", xlabel="epoch", ylim=(0, 1.05))
-    loss_png = out / "loss.png"
-    _save_figure(figure, loss_png)
-
-    xs, ys = [x for x, _ in X], [x for _, x in X]
-    steps = 50
-    x_low, x_high, y_low, y_high = min(xs) - 0.5, max(xs) + 0.5, min(ys) - 0.5, max(ys) + 0.5
-    grid_x = [x_low + (x_high - x_low) * i / (steps - 1) for i in range(steps)]
-    grid_y = [y_low + (y_high - y_low) * j / (steps - 1) for j in range(steps)]
-    with autograd.no_grad():
-        scores = [[model([gx, gy]).data for gx in grid_x] for gy in grid_y]
-    figure = Figure(figsize=(5, 4.5), layout="constrained")
-    ax = figure.subplots()
-    ax.contourf(grid_x, grid_y, scores, levels=[-math.inf, 0, math.inf], colors=["#fecaca", "#bfdbfe"])
-    ax.contour(grid_x, grid_y, scores, levels=[0], colors="#374151", linewidths=1)
-    for label, colour in ((-1, "#dc2626"), (1, "#2563eb")):
-        points = [x for x, t in zip(X, y, strict=True) if t == label]
-        ax.scatter([p[0] for p in points], [p[1] for p in points], c=colour, s=18, edgecolors="white",
-                   linewidths=0.5, label=f"label {label:+d}")
-    ax.set(title="decision boundary (score = 0)", xlabel="x₀", ylabel="x₁")
-    ax.legend(loc="best", fontsize=8)
-    boundary_png = out / "decision_boundary.png"
-    _save_figure(figure, boundary_png)
-    return [(loss_png, "loss and accuracy per epoch"),
-            (boundary_png, "the points and where the model's score changes sign")]
-
-
-def _save_figure(figure, path):
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    atomic_write(path, buffer.getvalue())
-
-
-def _write_drawings(out, model, X, y, scores):
-    """network.svg and loss_graph.svg with Graphviz, or one note without it."""
-    network_svg, graph_svg = out / "network.svg", out / "loss_graph.svg"
-    try:
-        draw_network(model, network_svg)
-    except GraphvizNotFoundError:
-        print(f"note: Graphviz's dot is not installed, so network.svg and loss_graph.svg are skipped "
-              f"({GRAPHVIZ_INSTALL})", file=sys.stderr)
-        return []
-    written = [(network_svg, "the network, each weight an edge (blue > 0, red < 0, width |w|)")]
-    # The sample closest to the boundary (smallest margin y·score): the most telling one's gradients.
-    i = min(range(len(X)), key=lambda k: y[k] * scores[k])
-    score = model(X[i])
-    score.label = "score"
-    sample_loss = F.hinge_loss([score], [y[i]])
-    sample_loss.label = "loss"
-    model.zero_grad()
-    sample_loss.backward()
-    try:
-        autograd.draw(sample_loss, graph_svg, collapse=True, group_scopes=True)
-    except ValueError as error:  # too many drawn nodes for a very wide network
-        print(f"note: loss_graph.svg is skipped: {error}", file=sys.stderr)
-        return written
-    written.append((graph_svg, f"the hinge loss of sample {i} (margin {y[i] * scores[i]:.3g}) with one box per "
-                               "neuron, after backward"))
-    return written
+    say(f"wrote {path}: the graph with data, grads and local derivatives")
 
 
 if __name__ == "__main__":

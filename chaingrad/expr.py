@@ -22,7 +22,8 @@ from autograd.scalar import as_real
 __all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "EvaluationError", "Expression", "ExpressionError", "parse"]
 
 MAX_LENGTH = 10_000  # characters of text
-MAX_DEPTH = 200  # nested operations (each of +, -, *, /, **, a call, a unary sign counts one level)
+MAX_DEPTH = 200  # nested operations (each of +, -, *, /, **, a call, a unary sign counts one level; a chain
+# a + b - c + … or a * b / c * … counts one level, however long, as it nests nothing: MAX_LENGTH bounds it)
 
 FUNCTIONS = {
     "exp": autograd.exp, "log": autograd.log, "sqrt": autograd.sqrt, "tanh": autograd.tanh,
@@ -33,6 +34,8 @@ FUNCTIONS = {
 _OPTIONAL_ALPHA = {"leaky_relu", "elu"}
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+# Operators of one precedence that read left to right: `a + b - c` is a chain, ((a + b) - c) to the parser.
+_CHAINS = {ast.Add: "sum", ast.Sub: "sum", ast.Mult: "product", ast.Div: "product"}
 _UNARY = {ast.USub: "-", ast.UAdd: "+"}
 _OTHER_OPERATORS = {
     ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|",
@@ -154,14 +157,18 @@ def _syntax_tree(text):
             message += f" {_at(column, line)}"
             message += f": {_quote(piece)}" if piece else ", the end of the expression"
         raise ExpressionError(message, piece or None, column, line) from None
-    except (RecursionError, MemoryError):
-        raise ExpressionError(f"the expression nests too deeply (the limit is {MAX_DEPTH} levels)") from None
+    except (RecursionError, MemoryError):  # Python's parser recurses down a chain too: ~3,000 terms at most
+        raise ExpressionError(
+            f"the expression nests too deeply for Python's parser (the limit is {MAX_DEPTH} levels), or chains "
+            "too many operations in a row for it (split a very long x + x + … + x with parentheses)"
+        ) from None
     except ValueError as error:  # null bytes, on some Python versions
         raise ExpressionError(f"the expression cannot be read: {error}") from None
 
 
 def _check_depth(text, tree):
-    """Refuse more than MAX_DEPTH nested operations, walking without recursion (the tree may be ~1,000 deep)."""
+    """Refuse more than MAX_DEPTH nested operations, walking without recursion (the tree may be ~3,000 deep); the
+    next link of a chain (a + b + c is ((a + b) + c)) is no deeper than the link that holds it."""
     stack = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
@@ -169,11 +176,30 @@ def _check_depth(text, tree):
             raise _error(text, node, "the expression nests more than {limit} operations deep {at}: {piece}",
                          limit=MAX_DEPTH)
         children = list(ast.iter_child_nodes(node))
-        stack += [(child, depth + isinstance(child, ast.expr)) for child in reversed(children)]  # leftmost first
+        stack += [(child, depth + (isinstance(child, ast.expr) and _next_link(node) is not child))
+                  for child in reversed(children)]  # leftmost first
+
+
+def _next_link(node):
+    """The left operand of a chain's link when it continues the chain (a + b in (a + b) - c), else None."""
+    if isinstance(node, ast.BinOp) and isinstance(node.left, ast.BinOp):
+        group = _CHAINS.get(type(node.op))
+        if group is not None and _CHAINS.get(type(node.left.op)) == group:
+            return node.left
+    return None
+
+
+def _chain(node):
+    """The links of the chain that `node` ends, outermost first: [c - d, b + c, a + b] for a + b + c - d."""
+    links = [node]
+    while (link := _next_link(links[-1])) is not None:
+        links.append(link)
+    return links
 
 
 class _Checker:
-    """Walks the tree (at most MAX_DEPTH levels) and raises ExpressionError at the first piece off the whitelist."""
+    """Walks the tree (at most MAX_DEPTH levels, chains in a loop) and raises ExpressionError at the first piece off
+    the whitelist."""
 
     def __init__(self, text, names):
         self.text, self.names = text, names
@@ -186,12 +212,14 @@ class _Checker:
             self.check_number(node)
         elif isinstance(node, ast.Name):
             self.check_name(node)
-        elif isinstance(node, ast.BinOp):
+        elif isinstance(node, ast.BinOp):  # a chain's links in a loop: a long sum must not recurse per term
+            links = _chain(node)
             if type(node.op) not in _BINARY:
                 self.fail(node, "operator {op!r} in {piece} {at} is not allowed: use + - * / **",
                           op=_OTHER_OPERATORS.get(type(node.op), "?"))
-            self.check(node.left)
-            self.check(node.right)
+            self.check(links[-1].left)
+            for link in reversed(links):
+                self.check(link.right)
         elif isinstance(node, ast.UnaryOp):
             if type(node.op) not in _UNARY:
                 self.fail(node, "operator {op!r} in {piece} {at} is not allowed: only - and + go before a value",
@@ -255,19 +283,30 @@ class _Checker:
 
 
 class _Evaluator:
-    """Computes a checked tree with Value operations; at most MAX_DEPTH levels, so recursion is safe here."""
+    """Computes a checked tree with Value operations; at most MAX_DEPTH levels (a chain is computed in a loop), so
+    recursion is safe here."""
 
     def __init__(self, text, values):
         self.text, self.values = text, values
 
     def run(self, node):
+        """The node's value; a Value computed here is labelled with its text, `w*x + b`, for drawings and
+        `explain` (a variable's Value keeps its own label)."""
         try:
-            return self.evaluate(node)
+            return self.labelled(node, self.evaluate(node))
         except EvaluationError:
             raise
         except (ArithmeticError, ValueError) as error:  # the engine's domain errors: log(0), 1/0, sqrt(-1), ...
-            piece, column, line = self.text.where(node)
-            raise EvaluationError(f"{error} (in {_quote(piece)} {_at(column, line)})") from error
+            raise self.failure(node, error) from error
+
+    def labelled(self, node, result):
+        if isinstance(result, Value) and not result.label and not isinstance(node, ast.Name):
+            result.label = " ".join(self.text.where(node)[0].split())
+        return result
+
+    def failure(self, node, error):
+        piece, column, line = self.text.where(node)
+        return EvaluationError(f"{error} (in {_quote(piece)} {_at(column, line)})")
 
     def evaluate(self, node):
         if isinstance(node, ast.Constant):
@@ -278,8 +317,16 @@ class _Evaluator:
             operand = self.run(node.operand)
             return -operand if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.BinOp):
-            left, right = self.run(node.left), self.run(node.right)
-            return _arithmetic(_BINARY[type(node.op)], left, right)
+            links = _chain(node)
+            result = self.run(links[-1].left)
+            for link in reversed(links):
+                right = self.run(link.right)
+                if link is node:
+                    return _arithmetic(_BINARY[type(node.op)], result, right)  # run() names node on error
+                try:
+                    result = self.labelled(link, _arithmetic(_BINARY[type(link.op)], result, right))
+                except (ArithmeticError, ValueError) as error:
+                    raise self.failure(link, error) from error
         if isinstance(node, ast.Call):
             arguments = [self.run(argument) for argument in node.args]
             return FUNCTIONS[node.func.id](*arguments)

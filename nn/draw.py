@@ -90,7 +90,7 @@ def _layers(model):
 
 
 def _render(dot, filename):
-    fmt = os.path.splitext(os.fspath(filename))[1].lstrip(".").lower()
+    fmt = os.path.splitext(os.fsdecode(filename))[1].lstrip(".").lower()
     if not fmt:
         raise ValueError(f"draw_network: {filename!r} needs an extension naming the format, such as .svg or .png")
     if fmt in ("gv", "dot"):  # the DOT text itself, no Graphviz needed

@@ -140,3 +140,41 @@ def _params(params):
 
 def _data(x):
     return x.data if isinstance(x, Value) else float(x)
+
+
+# PyTorch's names: the losses in losses.py (built on the helpers above, so imported last) and the activations.
+from .activations import elu, leaky_relu, relu, sigmoid, softplus, tanh  # noqa: E402
+from .losses import (  # noqa: E402
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+
+__all__ = [
+    "bce_loss",
+    "bce_with_logits",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "elu",
+    "hinge_loss",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "l1_penalty",
+    "l2_penalty",
+    "leaky_relu",
+    "log_softmax",
+    "mse_loss",
+    "nll_loss",
+    "relu",
+    "sigmoid",
+    "smooth_l1_loss",
+    "softmax",
+    "softplus",
+    "tanh",
+]

@@ -133,6 +133,12 @@ class Module:
         for name, p in params.items():
             p.data = float(state_dict[name])
 
+    def to_torch(self):
+        """This Neuron, Layer or MLP as a torch.nn.Sequential of float64 Linear and activation layers, same weights."""
+        from .torch_bridge import to_torch
+
+        return to_torch(self)
+
     def __repr__(self):
         config = getattr(self, "config", None)
         if config is None:
@@ -280,6 +286,13 @@ class MLP(Module):
             "bias": bias,
             "fused": bool(fused),
         }
+
+    @classmethod
+    def from_torch(cls, module, fused=True):
+        """An MLP with the weights of a torch.nn.Sequential of Linear and activation layers (see nn/torch_bridge.py)."""
+        from .torch_bridge import from_torch
+
+        return from_torch(module, fused)
 
     def forward(self, x):
         if len(self._scopes) != len(self.layers):  # layers were added or removed since __init__

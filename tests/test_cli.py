@@ -186,11 +186,11 @@ def test_grad_math_domain_errors_exit_1_with_one_line_and_no_file(words, message
     assert not svg.exists()
 
 
-def test_grad_svg_without_graphviz_prints_the_numbers_then_one_line_and_exit_1(capsys, tmp_path, monkeypatch):
+def test_grad_svg_without_graphviz_prints_the_numbers_then_one_line_and_exit_2(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     svg = tmp_path / "out.svg"
     code, out, err = run(capsys, "grad", "x * 2", "x=1", "--svg", str(svg))
-    assert code == 1
+    assert code == 2  # every Graphviz failure is 2
     assert out == "f = 2.0\n∂f/∂x = 2.0\n"
     assert_one_line_error(err, "grad")
     assert "Graphviz's dot is not installed" in err and "apt-get install graphviz" in err

@@ -110,3 +110,12 @@ def test_bad_arguments():
         draw_network("model")
     with pytest.raises(ValueError, match="needs an extension"):
         draw_network(_example(), "net")
+
+
+@needs_graphviz
+def test_a_bytes_filename_is_rendered_in_the_format_it_names(tmp_path):
+    draw_network(_example(), os.fsencode(tmp_path / "net.PNG"))
+    assert (tmp_path / "net.PNG").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    draw_network(_example(), os.fsencode(tmp_path / "net.gv"))
+    assert (tmp_path / "net.gv").read_text() == draw_network(_example()).source
+    assert sorted(os.listdir(tmp_path)) == ["net.PNG", "net.gv"]

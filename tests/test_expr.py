@@ -4,6 +4,7 @@ import ast
 import builtins
 import math
 import pathlib
+import re
 
 import pytest
 import sympy
@@ -167,7 +168,7 @@ REJECTED = [
     ("x\0", ["null bytes"], None),
     ("x " + "y" * MAX_LENGTH, ["10,002 characters long; the limit is 10,000"], None),
     ("-" * MAX_DEPTH + "x", [f"nests more than {MAX_DEPTH} operations deep"], MAX_DEPTH + 1),
-    ("x+" * (MAX_DEPTH + 50) + "x", [f"nests more than {MAX_DEPTH} operations deep"], 1),
+    ("x**" * (MAX_DEPTH + 50) + "x", [f"nests more than {MAX_DEPTH} operations deep"], 3 * MAX_DEPTH - 2),
     ("(" * 300 + "x" + ")" * 300, ["nests parentheses too deeply"], None),
     ("exp(" * 1000 + "x" + ")" * 1000, ["too deeply"], None),
     ("-" * (MAX_LENGTH - 1) + "x", ["nests too deeply"], None),  # beyond the parser's own stack
@@ -198,6 +199,46 @@ def test_any_name_that_is_not_a_function_or_dunder_is_just_a_variable():
 def test_exactly_max_length_characters_are_accepted_and_max_depth_levels():
     assert parse("x" + " " * (MAX_LENGTH - 1)).variables == ("x",)
     assert parse("-" * (MAX_DEPTH - 1) + "x")(x=2.0) == (-2.0 if MAX_DEPTH % 2 == 0 else 2.0)
+
+
+def test_a_long_flat_sum_or_product_is_one_level_not_one_per_term():
+    terms = MAX_DEPTH + 1  # refused as "nests more than 200 operations deep" before
+    x = Value(2.0, label="x")
+    total = parse(" + ".join(["x"] * terms))(x=x)
+    total.backward()
+    assert (total.data, x.grad) == (2.0 * terms, float(terms))
+    x = Value(1.001, label="x")
+    product = parse("*".join(["x"] * 500))(x=x)
+    product.backward()
+    assert product.data == pytest.approx(1.001**500, rel=1e-12)
+    assert x.grad == pytest.approx(500 * 1.001**499, rel=1e-12)
+    mixed = parse("x - y + " * 1000 + "x / y * 2")(x=3.0, y=0.5)  # a sum chain of 2,001 links, no recursion
+    assert mixed == pytest.approx(1000 * 2.5 + 12.0, rel=1e-12)
+
+
+def test_each_link_of_a_chain_is_labelled_with_its_text():
+    x, y, z = Value(1.0, label="x"), Value(2.0, label="y"), Value(3.0, label="z")
+    out = parse("x + y*2 - z + 1")(x=x, y=y, z=z)
+    labels, node = [], out
+    while node.parents and node.parents[0].parents:
+        labels.append(node.label)
+        node = node.parents[0]
+    labels.append(node.label)
+    assert labels == ["x + y*2 - z + 1", "x + y*2 - z", "x + y*2"]
+    assert node.parents[0] is x and node.parents[1].label == "y*2"
+
+
+def test_a_chain_too_long_for_pythons_parser_says_so():
+    with pytest.raises(ExpressionError) as caught:
+        parse("x+" * 4999 + "x")
+    assert "chains too many operations in a row" in str(caught.value)
+
+
+def test_an_error_inside_a_chain_names_its_link():
+    for text, piece in [("x + 1 / (x - x) * 2 + x", "'1 / (x - x)'"), ("1 / (x - x) * 2 * x", "'1 / (x - x)'"),
+                        ("x + x + log(x - x) + x", "'log(x - x)'"), ("x - x + 1 / (x - x)", "'1 / (x - x)'")]:
+        with pytest.raises(EvaluationError, match=re.escape(f"(in {piece} at column ")):
+            parse(text)(x=Value(1.0))
 
 
 def test_columns_count_characters_in_the_text_as_typed():

@@ -220,3 +220,43 @@ def test_a_single_prediction_is_a_batch_of_one():
     loss = F.mse_loss(v, 1.0)
     loss.backward()
     assert loss.data == 4.0 and v.grad == 4.0  # (3 − 1)², 2·(3 − 1)
+
+
+# --- activations under torch.nn.functional's names
+
+ACTIVATION_POINTS = [-800.0, -30.0, -2.5, -1e-3, 0.0, 1e-3, 0.7, 9.99, 10.0, 10.01, 19.99, 20.0, 20.5, 40.0, 800.0]
+ACTIVATIONS = [
+    ("relu", {}),
+    ("sigmoid", {}),
+    ("tanh", {}),
+    ("softplus", {}),
+    ("softplus", {"beta": 2.0}),  # linear past x = 10
+    ("softplus", {"beta": 0.5, "threshold": 5.0}),  # linear past x = 10
+    ("leaky_relu", {}),
+    ("leaky_relu", {"negative_slope": 0.2}),
+    ("elu", {}),
+    ("elu", {"alpha": 0.5}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), ACTIVATIONS, ids=lambda v: v if isinstance(v, str) else repr(v))
+def test_activations_match_torch_values_and_gradients(name, kwargs):
+    torch = pytest.importorskip("torch")
+    xs = [Value(v) for v in ACTIVATION_POINTS]
+    out = getattr(F, name)(xs, **kwargs)
+    tx = torch.tensor(ACTIVATION_POINTS, dtype=torch.float64, requires_grad=True)
+    t_out = getattr(torch.nn.functional, name)(tx, **kwargs)
+    assert [o.data for o in out] == pytest.approx(t_out.tolist(), rel=1e-14, abs=1e-300)
+    sum((1.0 + i) * o for i, o in enumerate(out)).backward()
+    (t_out * torch.arange(1.0, len(xs) + 1, dtype=torch.float64)).sum().backward()
+    assert [x.grad for x in xs] == pytest.approx(tx.grad.tolist(), rel=1e-12, abs=1e-300)
+
+
+def test_activations_take_a_value_a_number_or_rows():
+    x = Value(-0.5)
+    assert F.relu(x).op == "relu" and F.leaky_relu(x, 0.1).data == pytest.approx(-0.05, rel=1e-15)
+    assert F.tanh(0.5) == math.tanh(0.5) and isinstance(F.sigmoid(0), float)
+    rows = F.elu([[-1.0, 2.0], (Value(0.5),)])
+    assert rows[0] == [pytest.approx(math.exp(-1) - 1, rel=1e-15), 2.0] and rows[1][0].data == 0.5
+    with pytest.raises(ValueError, match="softplus: beta must not be 0"):
+        F.softplus(1.0, beta=0)

@@ -49,11 +49,17 @@ def loss_fn(x, y):
     return (x - 1) ** 2 + (x * y - 2) ** 2
 
 
+def make_run(optim, params, name, kwargs):
+    """SGD with momentum over two param groups, (x,) and (y,), and the schedule `name`."""
+    x, y = params
+    opt = optim.SGD([{"params": [x], "lr": LRS[0]}, {"params": [y], "lr": LRS[1]}], momentum=0.5)
+    return opt, getattr(optim.lr_scheduler, name)(opt, **kwargs)
+
+
 def train(optim, make_param, name, kwargs):
     """Epoch by epoch: optimizer step, then scheduler step. Returns the lrs seen (from epoch 0) and the parameters."""
     x, y = make_param(0.5), make_param(-0.5)
-    opt = optim.SGD([{"params": [x], "lr": LRS[0]}, {"params": [y], "lr": LRS[1]}], momentum=0.5)
-    scheduler = getattr(optim.lr_scheduler, name)(opt, **kwargs)
+    opt, scheduler = make_run(optim, (x, y), name, kwargs)
     lrs = [scheduler.get_last_lr()]
     for _ in range(EPOCHS):
         opt.zero_grad()
@@ -65,18 +71,25 @@ def train(optim, make_param, name, kwargs):
     return lrs, [float(x.data), float(y.data)], scheduler
 
 
+def torch_param(torch):
+    return lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+
+
+def assert_same_lrs(ours, theirs):
+    assert len(ours) == len(theirs)
+    for epoch, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-15), f"epoch {epoch}"
+
+
 @pytest.mark.parametrize("config", SCHEDULES, ids=ids)
 def test_same_lr_sequence_and_parameters_as_torch(config):
     torch = pytest.importorskip("torch")
     import nn.optim
 
     lrs, params, scheduler = train(nn.optim, Value, *config)
-    torch_lrs, torch_params, torch_scheduler = train(
-        torch.optim, lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True), *config
-    )
+    torch_lrs, torch_params, torch_scheduler = train(torch.optim, torch_param(torch), *config)
     assert len(lrs) == EPOCHS + 1
-    for epoch, (ours, theirs) in enumerate(zip(lrs, torch_lrs, strict=True)):
-        assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-15), f"epoch {epoch}"
+    assert_same_lrs(lrs, torch_lrs)
     assert params == pytest.approx(torch_params, abs=1e-9, rel=0)
     assert scheduler.last_epoch == torch_scheduler.last_epoch == EPOCHS
     assert scheduler.base_lrs == torch_scheduler.base_lrs == list(LRS)
@@ -145,3 +158,109 @@ def test_a_second_scheduler_starts_from_initial_lr():
 def test_invalid_arguments_raise(make, error, message):
     with pytest.raises(error, match=message):
         make(SGD([Value(1.0)], lr=0.1))
+
+
+# --- state_dict: stopping and resuming a run gives the same learning rates
+
+
+class Warmup:
+    """A callable lr_lambda with state of its own, which state_dict saves (as torch saves a callable's __dict__)."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def __call__(self, epoch):
+        return min(1.0, (epoch + 1) / self.epochs)
+
+    def __repr__(self):
+        return f"Warmup({self.epochs})"
+
+
+RESUMABLE = [*SCHEDULES, ("LambdaLR", dict(lr_lambda=Warmup(15)))]
+
+
+def run_steps(params, opt, scheduler, steps):
+    """The lrs each optimizer step used, for `steps` epochs."""
+    used = []
+    for _ in range(steps):
+        used.append([group["lr"] for group in opt.param_groups])
+        opt.zero_grad()
+        loss_fn(*params).backward()
+        opt.step()
+        scheduler.step()
+    return used
+
+
+def resumed_run(optim, make_param, name, kwargs):
+    """10 epochs, save both state dicts, a new optimizer and scheduler load them, 10 more epochs."""
+    params = make_param(0.5), make_param(-0.5)
+    opt, scheduler = make_run(optim, params, name, kwargs)
+    used = run_steps(params, opt, scheduler, 10)
+    saved_opt, saved_scheduler = opt.state_dict(), scheduler.state_dict()
+    assert "optimizer" not in saved_scheduler
+    if name == "LambdaLR" and isinstance(kwargs["lr_lambda"], Warmup):
+        kwargs = dict(lr_lambda=Warmup(3))  # a fresh object whose saved state (epochs=15) the load restores
+    opt, scheduler = make_run(optim, params, name, kwargs)  # a new optimizer over the same parameters
+    opt.load_state_dict(saved_opt)
+    scheduler.load_state_dict(saved_scheduler)
+    used += run_steps(params, opt, scheduler, 10)
+    return used, [p.item() for p in params], scheduler
+
+
+@pytest.mark.parametrize("config", RESUMABLE, ids=ids)
+def test_resuming_from_state_dict_gives_the_uninterrupted_lrs(config):
+    import nn.optim
+
+    params = Value(0.5), Value(-0.5)
+    opt, scheduler = make_run(nn.optim, params, *config)
+    uninterrupted = run_steps(params, opt, scheduler, 20)
+    resumed, resumed_params, resumed_scheduler = resumed_run(nn.optim, Value, *config)
+    assert resumed == uninterrupted
+    assert resumed_params == [p.data for p in params]  # the momentum buffers came back too
+    assert resumed_scheduler.last_epoch == scheduler.last_epoch == 20
+    assert resumed_scheduler.get_last_lr() == scheduler.get_last_lr()
+    assert len({tuple(lr) for lr in uninterrupted}) > 1  # the schedule changed the lr
+
+
+@pytest.mark.parametrize("config", RESUMABLE, ids=ids)
+def test_resumed_lrs_match_torchs_resumed_lrs(config):
+    torch = pytest.importorskip("torch")
+    import nn.optim
+
+    ours, params, _ = resumed_run(nn.optim, Value, *config)
+    theirs, torch_params, _ = resumed_run(torch.optim, torch_param(torch), *config)
+    assert len(ours) == 20
+    assert_same_lrs(ours, theirs)
+    assert params == pytest.approx(torch_params, abs=1e-9, rel=0)
+
+
+def test_state_dict_is_a_snapshot():
+    opt = SGD([Value(1.0)], lr=0.1)
+    scheduler = StepLR(opt, step_size=2, gamma=0.5)
+    saved = scheduler.state_dict()
+    for _ in range(4):
+        scheduler.step()
+    assert saved["last_epoch"] == 0
+    assert saved["_last_lr"] == [0.1]
+    assert scheduler.state_dict()["last_epoch"] == 4
+
+
+def test_lambda_lr_state_dict_saves_callable_objects_not_functions():
+    opt = SGD([{"params": [Value(1.0)]}, {"params": [Value(2.0)]}], lr=0.1)
+    saved = LambdaLR(opt, [decay, Warmup(7)]).state_dict()
+    assert saved["lr_lambdas"] == [None, {"epochs": 7}]
+    torch = pytest.importorskip("torch")
+    torch_opt = torch.optim.SGD([{"params": [torch.zeros(1)]}, {"params": [torch.zeros(1)]}], lr=0.1)
+    torch_saved = torch.optim.lr_scheduler.LambdaLR(torch_opt, [decay, Warmup(7)]).state_dict()
+    assert torch_saved["lr_lambdas"] == saved["lr_lambdas"]
+
+
+def test_load_state_dict_refuses_another_schedulers_state():
+    opt = SGD([Value(1.0)], lr=0.1)
+    saved = StepLR(opt, step_size=2).state_dict()
+    with pytest.raises(ValueError, match=r"ExponentialLR.load_state_dict: unexpected keys \['step_size'\]; was the"):
+        ExponentialLR(opt, gamma=0.5).load_state_dict(saved)
+    with pytest.raises(TypeError, match="load_state_dict needs the dict state_dict\\(\\) returned, got list"):
+        StepLR(opt, step_size=2).load_state_dict([1, 2])
+    with pytest.raises(ValueError, match=r"unexpected keys \['optimizer'\]"):
+        StepLR(opt, step_size=2).load_state_dict({"optimizer": None})

@@ -5,10 +5,35 @@ The submodules, each using only those listed above it (so there are no import cy
 - `style`: the colours: fills by kind of value and family of op, |grad| on a log scale, highlights, legends.
 - `scopes`: the scope each node is drawn in, and the nested labelled clusters of group_scopes.
 - `dot`: `to_dot`, which decides what is drawn (values, ops, collapsed scopes, edges) and writes the Digraph.
-- `rendering`: `draw`, `Drawing` (Jupyter shows it), `render` (files written atomically), GraphvizNotFoundError.
+- `rendering`: `draw`, `Drawing` (Jupyter shows it), `render` (files via atomic_write), Graphviz run with a time
+  limit, and GraphvizError (GraphvizNotFoundError when it is missing) for every way it can fail.
+- `layout`: where each node goes for the explorer (dot's layout, or grandalf's without Graphviz).
+- `explore`: `explore`, the interactive explorer; explorer.js is its one JavaScript module.
 """
 
 from .dot import to_dot
-from .rendering import INSTALL_HINT, Drawing, GraphvizNotFoundError, draw, render
+from .explore import Explorer, explore
+from .rendering import (
+    DEFAULT_TIMEOUT,
+    INSTALL_HINT,
+    Drawing,
+    GraphvizError,
+    GraphvizNotFoundError,
+    GraphvizTimeoutError,
+    draw,
+    render,
+)
 
-__all__ = ["INSTALL_HINT", "Drawing", "GraphvizNotFoundError", "draw", "render", "to_dot"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "INSTALL_HINT",
+    "Drawing",
+    "Explorer",
+    "GraphvizError",
+    "GraphvizNotFoundError",
+    "GraphvizTimeoutError",
+    "draw",
+    "explore",
+    "render",
+    "to_dot",
+]

@@ -21,6 +21,7 @@ _SECOND_OPERAND = {"-": "subtracted", "/": "divisor", "**": "exponent"}
 # which are fast there and place nodes a little more evenly.
 _LARGE = 300
 _LARGE_LAYOUT = {"nslimit": "2", "nslimit1": "2", "mclimit": "0.1"}
+_MONOSPACE = "DejaVu Sans Mono,Menlo,Consolas,monospace"  # the derivation's = signs line up
 _CAPTION = "Numbers on edges: the local derivative ∂(op output)/∂(input). Multiply them along a path: the chain rule."
 
 
@@ -37,12 +38,24 @@ def to_dot(
     group_scopes=False,
     collapse=False,
     highlight=(),
+    explain=None,
+    grads=None,
 ):
-    """The graph that made `root` (a Value or a sequence of outputs) as a `graphviz.Digraph`; `.source` is DOT text."""
+    """The graph that made `root` (a Value or a sequence of outputs) as a `graphviz.Digraph`; `.source` is DOT text.
+
+    `explain=w` (or a pair `(upper, lower)`) highlights every path from `root` (or `upper`) down to `w`, writes
+    the local derivative on the edges along them, and captions the picture with `autograd.explain`'s derivation.
+    `grads` ({node: gradient}) shows those gradients instead of each node's `.grad`.
+    """
     roots = _roots(root)
     _check_options(rankdir, color_by, precision, max_nodes)
+    if max_nodes is not None:
+        _refuse_early(roots, max_nodes, collapse)  # before the whole graph is ordered and indexed
     order = topological_order(roots)
-    picture = _Picture(order, roots, _highlighted(highlight, order), collapse)
+    explanation = _explanation(explain, roots, order, precision)
+    marked = _highlighted(highlight, order) | (explanation.nodes if explanation else set())
+    picture = _Picture(order, roots, marked, collapse, explanation)
+    picture.grads = grads or {}
     picture.check_size(max_nodes)
     return picture.build(
         rankdir=rankdir,
@@ -84,14 +97,79 @@ def _highlighted(highlight, order):
     return set(nodes)
 
 
+def _refuse_early(roots, max_nodes, collapse):
+    """Walk the graph from `roots`, counting nodes that will surely be drawn, and refuse it once there are more
+    than 10·max_nodes: refusing a graph of a million values costs about 10·max_nodes steps, not a million.
+
+    The count is a lower bound of _Picture.check_size's exact total, which then runs on the graphs this lets
+    through and gives the exact number to a graph up to ten times too big. With collapse, a scoped node counts
+    once per scope (its box); an unscoped leaf counts once a node outside any scope uses it, or uses from two
+    scopes show that it is not one scope's parameter (see _home_scopes).
+    """
+    budget = 10 * max_nodes
+    seen, boxes, first_user_scope, count = set(roots), set(), {}, 0
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if not collapse:
+            count += 2 if node.parents else 1
+        elif node.scope:
+            count += node.scope not in boxes
+            boxes.add(node.scope)
+        elif node.parents:
+            count += 2
+        for parent in node.parents:
+            if collapse and not parent.scope and not parent.parents:
+                shown = first_user_scope.setdefault(parent, node.scope)
+                if shown is not None and (not node.scope or shown != node.scope):
+                    first_user_scope[parent] = None  # drawn on its own: count it once
+                    count += 1
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+        if count > budget:
+            raise ValueError(
+                f"to_dot: this graph needs more than {budget:,} drawn nodes (counting stopped there, after "
+                f"{len(seen):,} values), far more than max_nodes={max_nodes:,}. Either raise the limit "
+                "(max_nodes=None draws any size; Graphviz may take very long), or build parts of the graph inside "
+                "`with autograd.scope('name'):` and pass collapse=True to draw each scope as one box."
+            )
+
+
+def _explanation(explain, roots, order, precision):
+    """The Explanation `to_dot(explain=...)` asks for: of the one root by a Value, or of upper by lower."""
+    if explain is None:
+        return None
+    from ..explanation import Explanation  # drawing needs it only when asked
+
+    pair = explain if isinstance(explain, (tuple, list)) else (None, explain)
+    if (
+        len(pair) != 2
+        or not all(isinstance(v, Value) for v in pair[1:])
+        or not (pair[0] is None or isinstance(pair[0], Value))
+    ):
+        raise TypeError(f"to_dot: explain takes a Value, or two Values (upper, lower), got {explain!r:.100}")
+    upper, lower = pair
+    if upper is None:
+        if len(roots) != 1:
+            raise ValueError("to_dot: with several outputs, explain takes a pair (output, value) to say which output")
+        upper = roots[0]
+    in_graph = set(order)
+    for node in (upper, lower):
+        if node not in in_graph:
+            raise ValueError(f"to_dot: cannot explain through {node!r}: it is not in the graph being drawn")
+    return Explanation(upper, lower, precision)
+
+
 # --- Building the picture
 
 
 class _Picture:
     """Decides what is drawn (value, op and collapsed-scope nodes, and edges), then writes it into a Digraph."""
 
-    def __init__(self, order, roots, marked, collapse):
-        self.order, self.outputs, self.marked = order, set(roots), marked
+    def __init__(self, order, roots, marked, collapse, explanation=None):
+        self.order, self.outputs, self.marked, self.explanation = order, set(roots), marked, explanation
+        self.explained = explanation.nodes if explanation is not None else set()
         self.index = {node: i for i, node in enumerate(order)}
         self.home = _home_scopes(order)
         # collapse: every node at home in a scope disappears into one box per innermost scope path.
@@ -134,7 +212,10 @@ class _Picture:
         graph.attr(rankdir=rankdir, fontname=_FONT, fontsize="11", nodesep="0.25", ranksep="0.3")
         if self.total > _LARGE:
             graph.attr(**_LARGE_LAYOUT)
-        if show_local_grads:
+        if self.explanation is not None:
+            graph.attr(label=_derivation(self.explanation), labelloc="b", labeljust="l", fontcolor="#9a3412",
+                       fontsize="11", fontname=_MONOSPACE)  # fmt: skip
+        elif show_local_grads:
             graph.attr(label=_CAPTION, labelloc="b", labeljust="l", fontcolor="#1d4ed8", fontsize="10")
         graph.attr("node", shape="record", style="filled", fontname=_FONT, fontsize="11", color=_INK, height="0.3")
         graph.attr("edge", color=_EDGE, arrowsize="0.7", fontname=_FONT, fontsize="9", fontcolor="#1d4ed8")
@@ -146,7 +227,7 @@ class _Picture:
             i, where = self.index[node], containers.of(self.home[node])
             if node.parents:
                 where.node(f"op{i}", nohtml(_plain(_op_text(node, precision))), **self._op_style(node, color_by, lit))
-            label = _record(node, show_data, show_grad, precision, flip)
+            label = _record(node, show_data, show_grad, precision, flip, self.grads.get(node))
             where.node(f"n{i}", nohtml(label), **self._value_style(node, color_by, lit))
         for path, name in self.box_names.items():
             label = _record_box(path, self.members[path], self, precision, flip)
@@ -197,7 +278,8 @@ class _Picture:
         for node in self.order:
             i, parents = self.index[node], node.parents
             head = self.box_of.get(node) or f"op{i}"
-            factors = _local_grads(node) if show_local_grads and node not in self.box_of else None
+            explained = node in self.explained
+            factors = _local_grads(node) if (show_local_grads or explained) and node not in self.box_of else None
             for j, parent in enumerate(parents):
                 tail = self.item(parent)
                 if tail == head:
@@ -211,13 +293,22 @@ class _Picture:
                 notes = []
                 if j == 1 and len(parents) == 2 and node.op in _SECOND_OPERAND:
                     notes.append(_SECOND_OPERAND[node.op])
-                if factors is not None:
+                on_path = not explained or parent in self.explained
+                if factors is not None and (show_local_grads or on_path):
                     notes.append(_number(factors[j], precision) if factors[j] is not None else "?")
                 attrs = {"label": nohtml(_plain("\n".join(notes)))} if notes else {}
                 edges.append((tail, head, _lit_edge(attrs, tail, head, lit)))
             if parents and node not in self.box_of:
                 edges.append((f"op{i}", f"n{i}", _lit_edge({}, f"op{i}", f"n{i}", lit)))
         return edges
+
+
+def _derivation(explanation, max_lines=16):
+    """The derivation as a left-justified DOT caption, cut to `max_lines` lines."""
+    lines = str(explanation).splitlines()
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], f"… ({len(lines) - max_lines + 1} more lines: print autograd.explain(...))"]
+    return "".join(_plain(line) + "\\l" for line in lines)
 
 
 def _lit_edge(attrs, tail, head, lit):

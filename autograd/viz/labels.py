@@ -7,12 +7,12 @@ import re
 from ..value import Value
 
 
-def _record(node, show_data, show_grad, precision, flip):
+def _record(node, show_data, show_grad, precision, flip, grad=None):
     fields = [_record_text(node.label)] if node.label else []
     if show_data:
         fields.append(f"data {_number(node.data, precision)}")
     if show_grad:
-        fields.append(f"grad {_number(node.grad, precision)}")
+        fields.append(f"grad {_number(node.grad if grad is None else grad, precision)}")
     body = "|".join(fields) or " "
     return f"{{{body}}}" if flip else body
 
@@ -68,10 +68,22 @@ def _number(x, precision):
 _SPACE_RUNS = re.compile(r"(?<=\S)  +(?=\S)")
 
 
+# What dot or SVG cannot hold: NUL ends dot's strings; other control characters, lone surrogates and U+FFFE/FFFF
+# are not allowed in XML, so the SVG would not open. They are shown as escapes, such as \x00 for NUL.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _plain(text):
-    """Escape text for an ordinary DOT label: backslashes stay literal, newlines break lines."""
-    text = text.replace("\\", "\\\\").replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    """Escape text for an ordinary DOT label: backslashes stay literal, newlines break lines, control characters
+    show as escapes (a NUL as \\x00)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = _UNPRINTABLE.sub(_escape, text).replace("\\", "\\\\")
     return text.replace("\n", "\\n")  # quotes are escaped by graphviz's quoting
+
+
+def _escape(match):
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _record_text(text):

@@ -9,7 +9,10 @@ on one optimizer multiply, and a hand-edited lr is kept; here the last scheduler
 schedules, multiply their factors in one `LambdaLR`.
 """
 
+import copy
 import math
+import types
+from collections.abc import Mapping
 
 from .optimizer import Optimizer
 
@@ -42,6 +45,25 @@ class LRScheduler:
         """The lr of each param group set by the latest `step()`."""
         return list(self._last_lr)
 
+    def state_dict(self):
+        """The scheduler's state as a dict, every attribute but the optimizer (as torch.optim.lr_scheduler).
+
+        To resume a run, save it with `optimizer.state_dict()` (which holds the current lr), then load both.
+        """
+        return {key: copy.deepcopy(value) for key, value in vars(self).items() if key != "optimizer"}
+
+    def load_state_dict(self, state_dict):
+        """Restore the state saved by `state_dict()`; the next `step()` goes on from the saved epoch."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict needs the dict state_dict() returned, got {type(state_dict).__name__}")
+        unknown = sorted(set(state_dict) - set(vars(self)) | {"optimizer"} & set(state_dict))
+        if unknown:
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: unexpected keys {unknown}; "
+                f"was the state saved from another kind of scheduler?"
+            )
+        vars(self).update(copy.deepcopy(dict(state_dict)))
+
 
 class LambdaLR(LRScheduler):
     """lr = base_lr · lr_lambda(epoch); `lr_lambda` is one function, or a list with one per param group."""
@@ -58,6 +80,28 @@ class LambdaLR(LRScheduler):
 
     def get_lr(self):
         return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs, strict=True)]
+
+    def state_dict(self):
+        """As the base class's, with `lr_lambdas` a list holding, as torch, None for each plain function (which
+        cannot be saved: the new scheduler keeps its own) and the attributes of each callable object."""
+        state = {
+            key: copy.deepcopy(value) for key, value in vars(self).items() if key not in ("optimizer", "lr_lambdas")
+        }
+        state["lr_lambdas"] = [_saved_attributes(f) for f in self.lr_lambdas]
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Restore `state_dict()`'s state; each callable object in `lr_lambdas` gets its saved attributes back."""
+        state = dict(state_dict)
+        saved = state.pop("lr_lambdas", [None] * len(self.lr_lambdas))
+        if len(saved) != len(self.lr_lambdas):
+            raise ValueError(
+                f"LambdaLR.load_state_dict: {len(saved)} saved lr_lambdas, this one has {len(self.lr_lambdas)}"
+            )
+        super().load_state_dict(state)
+        for f, attributes in zip(self.lr_lambdas, saved, strict=True):
+            if attributes is not None:
+                vars(f).update(copy.deepcopy(attributes))
 
 
 class StepLR(LRScheduler):
@@ -123,3 +167,10 @@ class LinearLR(LRScheduler):
         epochs = min(self.total_iters, self.last_epoch)
         factor = self.start_factor + (self.end_factor - self.start_factor) * epochs / self.total_iters
         return [base * factor for base in self.base_lrs]
+
+
+def _saved_attributes(f):
+    """A copy of a callable object's attributes, its state; None for a function, whose state is its code (as torch)."""
+    if isinstance(f, (types.FunctionType, types.BuiltinFunctionType)) or not hasattr(f, "__dict__"):
+        return None
+    return copy.deepcopy(vars(f))
