@@ -75,6 +75,23 @@ class Compiled:
             return loss
         return loss, aux[:, 0] if family.aux_single else aux
 
+    def graph(self, *sample_inputs):
+        """The graph f builds for one sample, the one the compiled function runs over a batch: its loss Value, for
+        `autograd.draw`, `explain` and `explore`; the inputs' leaves are labelled x0[0], x0[1], ... (input, index)."""
+        args = []
+        for k, x in enumerate(sample_inputs):
+            if k in self.static:
+                args.append(x)
+                continue
+            sample = np.asarray(x, dtype=float)
+            values = [Value(v, label=f"x{k}[{j}]" if sample.ndim else f"x{k}") for j, v in enumerate(sample.ravel())]
+            args.append(
+                values[0] if sample.ndim == 0 else np.array(values, dtype=object).reshape(sample.shape).tolist()
+            )
+        with enable_grad():
+            out = self.f(*args)
+        return out[0] if self.has_aux else out
+
     def _batch(self, batch):
         inputs, counts = [], []
         for k, x in enumerate(batch):

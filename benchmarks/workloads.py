@@ -39,7 +39,7 @@ WORKLOADS = ("mlp_step", "deep_chain", "wide_sum", "expr_mix", "moons_10k")
 SEED = 1337
 NIN, NOUTS = 2, (16, 16, 1)  # micrograd's demo network: 337 parameters
 MOONS_NOUTS = (32, 32, 1)  # moons_10k's wider network: 1,185 parameters
-MICROGRAD_CHUNK = 500  # moons_10k on micrograd: points per graph (a graph of all 10,000 would need ~15 GB)
+MICROGRAD_CHUNK = 250  # moons_10k on micrograd: points per graph (a graph of all 10,000 would need ~30 GB)
 ALPHA = 1e-4  # L2 weight of micrograd's demo loss
 LR = 0.1  # SGD learning rate
 X0, MUL, ADD = 0.5, 1.000001, 0.000001  # deep_chain: y = x0, then y = y * MUL, y = y + ADD, alternating

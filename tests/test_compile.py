@@ -373,6 +373,28 @@ def test_static_values_that_change_the_graph_get_a_program_each():
     assert len(cf.programs[((2,),)]) == 2
 
 
+def test_graph_is_the_traced_per_sample_graph_for_draw_and_explain():
+    model, f = small_model()
+    cf = autograd.compile(f)
+    cf(batch(), [1.0] * 7)
+    loss = cf.graph([0.5, -0.25], 1.0)
+    assert loss.data == pytest.approx(f([0.5, -0.25], 1.0).data, **TOL)
+    ((family,),) = cf.programs.values()
+    traced_ops = [slot[0] for slot in family.traces[0][0] if slot[0] not in ("input", "param")]
+    assert [node._rule for node in autograd.topological_order(loss) if node.parents] == traced_ops
+    assert "x0[1]" in autograd.to_dot(loss).source
+    w = model.parameters()[0]
+    assert autograd.explain(loss, w).total == pytest.approx(_fresh_grad(loss, w), **TOL)
+
+
+def _fresh_grad(loss, w):
+    saved = w.grad
+    w.grad = 0.0
+    loss.backward()
+    grad, w.grad = w.grad, saved
+    return grad
+
+
 # --- where it is used: nn.fit and chaingrad demo -----------------------------------------------------------------
 
 
