@@ -34,6 +34,7 @@ class Compiled:
             raise ValueError(f"autograd.compile: static_argnums must be input positions (ints >= 0), got {static!r}")
         self.f, self.static, self.has_aux = f, frozenset(static), bool(has_aux)
         self.programs = {}  # input shapes -> [_Family of traces]
+        self._last_static = None  # (the static inputs as numbers, their distinct rows, each sample's row)
 
     def __call__(self, *batch, reduction="mean"):
         """The loss over the batch, reduced ('mean', 'sum'; a float), or per sample ('none'; an array, no gradient).
@@ -62,14 +63,15 @@ class Compiled:
             part = [x if indices is None else x[indices] for k, x in enumerate(inputs) if k not in self.static]
             n = count if indices is None else len(indices)
             rows = [x.reshape(n, -1) for x in part]
-            matrix = np.concatenate(rows, axis=1).T if rows else np.empty((0, n))
+            matrix = (rows[0] if len(rows) == 1 else np.concatenate(rows, axis=1)).T if rows else np.empty((0, n))
             seed = None if reduction == "none" else np.full(n, scale)
             values = family.program().run(matrix, seed, variant)
             losses[slice(None) if indices is None else indices] = values[0]
             if self.has_aux:
                 aux = np.empty((count, len(values) - 1)) if aux is None else aux
                 if len(values) > 1:
-                    aux[slice(None) if indices is None else indices] = np.stack(values[1:], axis=1)
+                    columns = [np.broadcast_to(v, (n,)) for v in values[1:]]  # a shared output: one entry
+                    aux[slice(None) if indices is None else indices] = np.stack(columns, axis=1)
         loss = losses if reduction == "none" else float(losses.sum() * scale)
         if not self.has_aux:
             return loss
@@ -132,16 +134,13 @@ class Compiled:
             for i in range(count):
                 group[i] = found.setdefault(tuple(_hashable(inputs[k][i]) for k in positions), len(found))
             return list(found), group
-        table = np.concatenate(columns, axis=1)
-        first = table[0]
-        other = (table != first).any(axis=1)
-        if not other.any():
-            return [tuple(first.tolist())], None
-        second = table[other.argmax()]
-        if ((table == second).all(axis=1) | ~other).all():  # two values, as ±1 labels: no sort needed
-            return [tuple(first.tolist()), tuple(second.tolist())], other.astype(np.intp)
-        values, group = np.unique(table, axis=0, return_inverse=True)
-        return [tuple(v) for v in values.tolist()], group.ravel()
+        table = columns[0] if len(columns) == 1 else np.concatenate(columns, axis=1)
+        last = self._last_static  # the same labels as the last call (as a training loop passes): no grouping again
+        if last is not None and last[0].shape == table.shape and np.array_equal(last[0], table):
+            return last[1], last[2]
+        keys, group = _distinct_rows(table)
+        self._last_static = (table.copy(), keys, group)
+        return keys, group
 
     def _variant(self, families, key, inputs, group, j):
         """(the family of traces for static values `key`, their variant in it), tracing them if new: on the
@@ -309,6 +308,19 @@ def _describe(slots, n):
     return f"op {op_name(slot[0], slot[1])!r}"
 
 
+def _distinct_rows(table):
+    """(the distinct rows of a samples × numbers table as tuples, each sample's index among them, or None)."""
+    first = table[0]
+    other = (table != first).any(axis=1)
+    if not other.any():
+        return [tuple(first.tolist())], None
+    second = table[other.argmax()]
+    if ((table == second).all(axis=1) | ~other).all():  # two values, as ±1 labels: no sort needed
+        return [tuple(first.tolist()), tuple(second.tolist())], other.astype(np.intp)
+    values, group = np.unique(table, axis=0, return_inverse=True)
+    return [tuple(v) for v in values.tolist()], group.ravel()
+
+
 def _numbers(items, count):
     """A static input as a (samples × numbers) float array, or None if it holds anything but numbers."""
     try:
@@ -317,7 +329,7 @@ def _numbers(items, count):
         return None
     if array.dtype.kind not in "biuf" or array.size % count:
         return None
-    return array.reshape(count, -1).astype(float)
+    return array.reshape(count, -1).astype(float, copy=False)
 
 
 def _hashable(x):

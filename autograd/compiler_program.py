@@ -96,16 +96,17 @@ class Program:
         self.outputs = [(pool[i], row[i]) for i in outputs]
 
     def run(self, inputs, seed=None, variant=None):
-        """The outputs' values for the batch `inputs` (rows × samples), each a 1-D array over the samples (valid
-        until the next run). With `seed` (a weight per sample for the first output), also add the gradient of
-        Σ seed·output to the params' `.grad`. `variant` gives each sample's variant (None: all the first)."""
+        """The outputs' values for the batch `inputs` (rows × samples), each a 1-D array over the samples, or of one
+        entry for an output the same for every sample (valid until the next run). With `seed` (a weight per sample
+        for the first output), also add the gradient of Σ seed·output to the params' `.grad`. `variant` gives each
+        sample's variant (None: all the first)."""
         count = inputs.shape[1]
         shared, batched, shared_grads, batched_grads = self._arrays(count)
         shared[: len(self.params), 0] = np.fromiter(map(_data, self.params), float, len(self.params))
         batched[: self.input_rows] = inputs
         arrays = (shared, batched, variant)
         saved = [group.forward(arrays) for group in self.groups]
-        values = [np.broadcast_to(arrays[p][r], (count,)) for p, r in self.outputs]
+        values = [arrays[p][r] for p, r in self.outputs]  # one entry for a shared output
         if seed is not None:
             shared_grads.fill(0.0)
             batched_grads[self.input_rows :].fill(0.0)  # the inputs' rows get no gradient

@@ -358,6 +358,13 @@ def test_static_values_that_change_only_constants_share_one_program():
         assert loss == pytest.approx(want_loss, **TOL)
         assert [p.grad for p in model.parameters()] == pytest.approx(want_grads, **TOL)
     assert len(cf.programs[((2,),)]) == 1
+    labels = np.array(y, dtype=float)
+    cf(X, labels)
+    labels[:4] *= -1  # changed in place: grouped again, not taken from the last call
+    model.zero_grad()
+    loss = cf(X, labels)
+    want_loss, _ = eager(lambda x, t: F.hinge_loss([model(x)], [t]), model.parameters(), X, labels.tolist())
+    assert loss == pytest.approx(want_loss, **TOL)
 
 
 def test_static_values_that_change_the_graph_get_a_program_each():
