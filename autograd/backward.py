@@ -5,11 +5,21 @@
 """
 
 import math
+import threading
 from contextlib import nullcontext
 
 from . import fastpath
 from .graph import describe, is_value, topological_order
 from .modes import enable_grad, get_mode
+from .scalar import as_real
+
+# One pass at a time, across threads. `leaf.grad += share` is a read, an add and a write: two threads adding into
+# a shared weight would lose updates, and two passes over shared nodes would mix their marks (fastpath.py).
+# Re-entrant: backward(create_graph=True) runs gradients(), which may read a micrograd-style op's shares (custom.py).
+GRAD_LOCK = threading.RLock()
+
+# What an op's output computed under no_grad records in place of its op: it is a leaf, but not one you made.
+NO_GRAPH = "computed under no_grad"
 
 
 def gradients(root, seed=1.0, create_graph=False):
@@ -21,7 +31,7 @@ def gradients(root, seed=1.0, create_graph=False):
     _check_root(root)
     grads = {root: _as_seed(seed, create_graph, type(root))}
     check = get_mode().anomaly
-    with enable_grad() if create_graph else nullcontext():
+    with GRAD_LOCK, enable_grad() if create_graph else nullcontext():
         for node in reversed(topological_order(root)):  # the output first, each node before its parents
             shares = node.parent_shares(grads[node], create_graph)  # g·∂node/∂parent, for each parent
             if check:
@@ -32,20 +42,32 @@ def gradients(root, seed=1.0, create_graph=False):
 
 
 def backward(root, seed=1.0, create_graph=False):
-    """Set `.grad` on every node `root` depends on: leaves accumulate (+=), inner nodes get this pass's gradient."""
+    """Set `.grad` on every node `root` depends on: leaves accumulate (+=), inner nodes get this pass's gradient.
+
+    With `create_graph=True` a leaf's gradient is a Value and an inner node's is its number: a Value there would
+    be a graph that refers back to the node, a reference cycle.
+    """
     _check_root(root)
+    if root._param is NO_GRAPH:
+        raise RuntimeError(
+            "backward: this Value was computed under no_grad, so it recorded no graph and no gradient can reach "
+            "the values it came from; compute it outside no_grad (or inside enable_grad) to backpropagate"
+        )
     if create_graph or get_mode().anomaly:
-        for node, g in gradients(root, seed, create_graph).items():
-            node.grad = g if node.parents else node.grad + g
+        with GRAD_LOCK:
+            for node, g in gradients(root, seed, create_graph).items():
+                node.grad = float(g) if node.parents else node.grad + g
     else:
-        fastpath.backward(root, _as_seed(seed, False, type(root)))
+        seed = _as_seed(seed, False, type(root))
+        with GRAD_LOCK:
+            fastpath.backward(root, seed)
 
 
 def _as_seed(seed, create_graph, value_type):
     """The gradient to start from, as a float, or as a Value (of the root's class) for create_graph."""
     if isinstance(seed, value_type):
         return seed if create_graph else seed.data
-    seed = float(seed)
+    seed = 1.0 if seed is None else as_real(seed, "backward's grad (the gradient to start from, 1.0 by default)")
     return value_type(seed) if create_graph else seed
 
 

@@ -26,9 +26,9 @@ def _power_slope(x, p):
 
 
 def _power_log_share(g, out, base):
-    """g·out·ln(base), 0 where base <= 0 (ops.power_rule's ∂/∂exponent)."""
+    """g·out·ln(base), 0 where base = 0 (ops.power_exponent_share); NaN for a NaN base."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(base > 0, g * out * np.log(np.where(base > 0, base, 1.0)), g * 0.0)
+        return np.where(base == 0, g * 0.0, g * out * np.log(np.where(base == 0, 1.0, base)))
 
 
 def _checked_power(base, exponent):
@@ -80,7 +80,7 @@ def _elu(x, alpha):
 
 def _elu_share(g, x, alpha):
     with np.errstate(over="ignore", invalid="ignore"):
-        return np.where(x > 0, g, g * alpha * np.exp(x))
+        return np.where(x <= 0, g * alpha * np.exp(x), g)  # 1 for NaN, as ops.ELU
 
 
 def _softplus(x):
@@ -90,6 +90,11 @@ def _softplus(x):
 def _sqrt_share(g, out):
     with np.errstate(divide="ignore"):
         return g * 0.5 * (1.0 / out)  # 1/0 = inf: an infinite derivative, as ops.reciprocal
+
+
+def _reciprocal(x, p):
+    with np.errstate(divide="ignore"):
+        return 1.0 / x  # ±inf at ±0, as scalar.reciprocal
 
 
 def _relu(x):
@@ -129,9 +134,10 @@ ELEMENTWISE = {
     ops.EXP.rule: (lambda x, p: _exp(x), lambda g, out, x, p: (g * out,)),
     ops.LOG.rule: (lambda x, p: np.log(_log_input(x)), lambda g, out, x, p: (g / x,)),
     ops.SQRT.rule: (lambda x, p: np.sqrt(_sqrt_input(x)), lambda g, out, x, p: (_sqrt_share(g, out),)),
+    ops.RECIPROCAL.rule: (_reciprocal, lambda g, out, x, p: (-g * out * out,)),
     ops.TANH.rule: (lambda x, p: np.tanh(x), lambda g, out, x, p: (g * ((1 - out) * (1 + out)),)),
     ops.SIGMOID.rule: (lambda x, p: _sigmoid(x), lambda g, out, x, p: (g * out * (1 - out),)),
-    ops.RELU.rule: (lambda x, p: _relu(x), lambda g, out, x, p: (g * (x > 0),)),
+    ops.RELU.rule: (lambda x, p: _relu(x), lambda g, out, x, p: (g * ~(x <= 0),)),  # 1 for NaN, as ops.RELU
     ops.LEAKY_RELU.rule: (
         lambda x, alpha: np.where(x > 0, x, alpha * x),
         lambda g, out, x, alpha: (np.where(x > 0, g, g * alpha),),
@@ -156,7 +162,7 @@ def _sigmoid_in_place(z):
 
 
 ACTIVATIONS = {
-    "relu": (lambda z: np.maximum(z, 0.0, out=z), lambda g, out: np.multiply(g, out > 0, out=g)),
+    "relu": (lambda z: np.maximum(z, 0.0, out=z), lambda g, out: np.multiply(g, ~(out <= 0), out=g)),
     "tanh": (lambda z: np.tanh(z, out=z), lambda g, out: np.multiply(g, (1 - out) * (1 + out), out=g)),
     "sigmoid": (_sigmoid_in_place, lambda g, out: np.multiply(g, out * (1 - out), out=g)),
 }

@@ -7,6 +7,7 @@ through it: build the op from chaingrad's own ops to take higher derivatives.
 """
 
 from . import fastpath, ops
+from .backward import GRAD_LOCK
 
 
 def user_op_rule(g, out, *inputs):
@@ -34,20 +35,21 @@ class UserOp:
                 "chaingrad's ops (a Value's methods and operators) to take higher derivatives"
             )
         parents = node.parents
-        saved = node.grad, [parent.grad for parent in parents]
-        try:
-            node.grad = g
-            for parent in parents:
-                parent.grad = 0.0
-            self.backward()
-            seen, shares = set(), []
-            for parent in parents:  # a parent listed twice (a + a) gets the closure's whole share once
-                shares.append(0.0 if parent in seen else parent.grad)
-                seen.add(parent)
-        finally:
-            node.grad = saved[0]
-            for parent, grad in zip(parents, saved[1], strict=True):
-                parent.grad = grad
+        with GRAD_LOCK:  # no backward in another thread may add into these grads while they are borrowed
+            saved = node.grad, [parent.grad for parent in parents]
+            try:
+                node.grad = g
+                for parent in parents:
+                    parent.grad = 0.0
+                self.backward()
+                seen, shares = set(), []
+                for parent in parents:  # a parent listed twice (a + a) gets the closure's whole share once
+                    shares.append(0.0 if parent in seen else parent.grad)
+                    seen.add(parent)
+            finally:
+                node.grad = saved[0]
+                for parent, grad in zip(parents, saved[1], strict=True):
+                    parent.grad = grad
         return shares
 
 

@@ -97,11 +97,18 @@ def sigmoid(x):
     return scalar.sigmoid(x) if type(x) is float else x.sigmoid()
 
 
+def one_minus_square(t):
+    """1 − t²: as (1 − t)(1 + t) for a float, correctly rounded where t ≈ ±1 (as PyTorch's fused multiply-add);
+    as 1 − t·t for a Value, whose derivative −2t then has no cancellation near 0 (from (1 − t)(1 + t) it would be
+    (1 − t) − (1 + t): tanh''(1e-12) off by 3e-5)."""
+    return (1 - t) * (1 + t) if type(t) is float else 1 - t * t
+
+
 def reciprocal(x):
-    """1/x, but ±inf at 0 for floats and Values alike: an infinite derivative, not a division error."""
-    if float(x) == 0:
-        return scalar.reciprocal(float(x))
-    return 1 / x
+    """1/x, but ±inf at 0 for floats and Values alike: an infinite derivative, not a division error.
+
+    For a Value it is a node, so that differentiating again gives −1/x², −inf at 0 (sqrt''(0), as PyTorch)."""
+    return scalar.reciprocal(x) if type(x) is float else x.reciprocal()
 
 
 # --- Arithmetic. x is the Value and c the plain number when one side is a number.
@@ -169,19 +176,28 @@ def value_power(base, exponent):
 
 
 def power_slope(x, p):
-    """∂(xᵖ)/∂x = p·xᵖ⁻¹: 0 for p = 0, and +inf (not ZeroDivisionError) at x = 0 for 0 < p < 1, as PyTorch."""
-    if p == 0:
-        return 0.0
+    """∂(xᵖ)/∂x = p·xᵖ⁻¹: 0 for p = 0, and +inf (not ZeroDivisionError) at x = 0 for 0 < p < 1, as PyTorch.
+
+    Under create_graph x and p may be Values, whose `==` is identity: hence float(p) == 0, not p == 0.
+    """
+    if float(p) == 0 and (type(p) is float or float(x) == 0):
+        return 0.0  # (a Value p = 0 at x ≠ 0 goes on below: the slope 0 still has ∂/∂p = 1/x)
     if float(x) == 0 and p < 1:
-        return math.inf
+        # x^(p−1) = 1/x^(1−p), inf at 0, written so that a Value's inf differentiates again: −inf for 0 < p < 1
+        return math.inf if type(x) is float else p * reciprocal(x ** (1 - p))
     if type(x) is float and type(p) is float:
         return p * scalar.power(x, p - 1)  # ±inf, not OverflowError, past the float range (as forward)
     return p * x ** (p - 1)
 
 
+def power_exponent_share(g, out, base):
+    """g·∂(baseᵖ)/∂p = g·out·ln(base), 0 where base = 0 (as PyTorch); NaN for a NaN base."""
+    return g * 0.0 if float(base) == 0 else g * out * log(base)
+
+
 def power_rule(g, out, base, p):
     """∂(baseᵖ)/∂base = p·baseᵖ⁻¹; ∂(baseᵖ)/∂p = out·ln(base), 0 where base = 0."""
-    return g * power_slope(base, p), (g * out * log(base) if base > 0 else g * 0.0)
+    return g * power_slope(base, p), power_exponent_share(g, out, base)
 
 
 # base ** p. With a plain-number exponent the op is named by it: x ** 2 is op '**2', params {'exponent': 2.0}.
@@ -199,7 +215,7 @@ POW = BinaryOp(
     define(  # c ** x
         "**",
         value_power,
-        lambda g, out, x, c: (power_rule(g, out, c, x)[1],),
+        lambda g, out, x, c: (power_exponent_share(g, out, c),),
         "left",
         derivatives=("out*log(a)",),
         expression="a**b",
@@ -224,19 +240,28 @@ LOG = define("log", scalar.log, lambda g, out, x: (g / x,), derivatives=("1/x",)
 # √x: ∂/∂x = 1/(2√x), inf at 0
 SQRT = define("sqrt", scalar.sqrt, lambda g, out, x: (g * 0.5 * reciprocal(out),), derivatives=("1/(2*sqrt(x))",))
 
-# tanh x: ∂/∂x = 1 − tanh²x, written (1 − out)(1 + out): exact where out ≈ −1
-TANH = define("tanh", math.tanh, lambda g, out, x: (g * ((1 - out) * (1 + out)),), derivatives=("1 - out**2",))
+# 1/x: ∂/∂x = −1/x² = −out²; ±inf at 0 as torch.reciprocal (where 1 / x raises): sqrt's and pow's rules use it
+RECIPROCAL = define(
+    "reciprocal",
+    scalar.reciprocal,
+    lambda g, out, x: (-g * out * out,),
+    expression="1/x",
+    derivatives=("-1/x**2",),
+)
+
+# tanh x: ∂/∂x = 1 − tanh²x = 1 − out²
+TANH = define("tanh", math.tanh, lambda g, out, x: (g * one_minus_square(out),), derivatives=("1 - out**2",))
 
 # σ(x) = 1/(1 + e⁻ˣ): ∂/∂x = σ(x)(1 − σ(x))
 SIGMOID = define("sigmoid", scalar.sigmoid, lambda g, out, x: (g * out * (1 - out),), derivatives=("out*(1 - out)",))
 
 
 def relu_forward(x):
-    return x if x > 0 else 0.0
+    return 0.0 if x <= 0 else x  # NaN is not <= 0: it stays NaN, as in PyTorch
 
 
-# max(0, x): ∂/∂x = 1 for x > 0, else 0 (0 at the kink, as PyTorch)
-RELU = define("relu", relu_forward, lambda g, out, x: (g * (x > 0),), derivatives=("step(x)",))
+# max(0, x): ∂/∂x = 1 for x > 0, else 0 (0 at the kink, as PyTorch); 1 for NaN, as PyTorch (not x <= 0)
+RELU = define("relu", relu_forward, lambda g, out, x: (g * (not x <= 0),), derivatives=("step(x)",))
 
 
 def leaky_relu_forward(x, alpha):
@@ -252,11 +277,12 @@ LEAKY_RELU = define(
     derivatives=("1 if x > 0 else alpha",),
 )
 
-# x for x > 0, else alpha·(eˣ − 1): ∂/∂x = 1 for x > 0, else alpha·eˣ (not out + alpha: that cancels for x ≪ 0)
+# x for x > 0, else alpha·(eˣ − 1): ∂/∂x = 1 for x > 0, else alpha·eˣ (not out + alpha: that cancels for x ≪ 0);
+# 1 for NaN, as PyTorch
 ELU = define(
     "elu",
     scalar.elu,
-    lambda g, out, x, alpha: (g if x > 0 else g * alpha * exp(x),),
+    lambda g, out, x, alpha: (g * alpha * exp(x) if x <= 0 else g,),
     "alpha",
     derivatives=("1 if x > 0 else alpha*exp(x)",),
 )

@@ -18,11 +18,15 @@ def as_real(x, what="Value data"):
         return float(x)
     # numpy's bool_ is not registered as numbers.Real; accept any 0-d numpy bool/int/float.
     dtype = getattr(x, "dtype", None)
-    if dtype is not None and getattr(x, "shape", None) == () and dtype.kind in "biuf":
+    if getattr(dtype, "kind", None) in ("b", "i", "u", "f") and getattr(x, "shape", None) == ():
         return float(x)
-    raise TypeError(
-        f"{what} must be a real number (int, float, bool or numpy scalar), got {type(x).__name__}: {x!r:.60}"
-    )
+    raise TypeError(f"{what} must be a real number (int, float, bool or numpy scalar), {not_a_number(x)}")
+
+
+def not_a_number(x):
+    """'got Tensor: tensor(2.)', and for a tensor or an array (it has .item) how to pass its number instead."""
+    hint = "; pass its number with .item() or float()" if callable(getattr(x, "item", None)) else ""
+    return f"got {type(x).__name__}: {x!r:.60}{hint}"
 
 
 def exp(x):

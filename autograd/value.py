@@ -14,7 +14,7 @@ from .custom import UserOp, user_op_rule
 from .graph import describe
 from .modes import current as current_mode
 from .modes import get_mode
-from .scalar import as_real
+from .scalar import as_real, not_a_number
 
 _new = object.__new__  # builds a node without running __init__'s checks: an op's data is already a float
 
@@ -47,6 +47,8 @@ class Value:
             parents, user_op = _children_tuple(data, _children), UserOp(_text(_op, "_op"))
             if mode.grad_enabled:
                 self._parents, self._rule, self._param = parents, user_op_rule, user_op
+            else:
+                self._param = engine.NO_GRAPH
             if mode.anomaly:
                 _check_forward(self.data, user_op_rule, user_op, parents)
 
@@ -106,6 +108,10 @@ class Value:
     def sqrt(self):
         """√x, for x >= 0."""
         return unary(self, ops.SQRT)
+
+    def reciprocal(self):
+        """1/x; ±inf at 0, as torch.reciprocal (1 / x raises ZeroDivisionError there)."""
+        return unary(self, ops.RECIPROCAL)
 
     def tanh(self):
         """tanh x = (e²ˣ − 1)/(e²ˣ + 1)."""
@@ -186,7 +192,7 @@ class Value:
     def params(self):
         """The op's parameter as a dict — {'exponent': 2.0}, {'alpha': 0.01}, {'right': 3.0} for x * 3,
         {'left': 3.0} for 3 - x — or None."""
-        if self._param is None or self._rule is user_op_rule:
+        if self._rule is None or self._param is None or self._rule is user_op_rule:
             return None
         return {ops.BY_RULE[self._rule].param_name: self._param}
 
@@ -270,8 +276,8 @@ def make_node(data, parents, rule, param=None):
         node.scope = mode.scope
     if mode.grad_enabled:
         node._parents, node._rule, node._param = parents, rule, param
-    else:
-        node._parents, node._rule, node._param = (), None, None
+    else:  # a leaf, marked so that backward() from it can say why no gradient goes anywhere
+        node._parents, node._rule, node._param = (), None, engine.NO_GRAPH
     if mode.anomaly:
         _check_forward(data, rule, param, parents if parents.__class__ is tuple else (parents,))
     return node
@@ -285,11 +291,11 @@ def binary(a, op, b):
     if isinstance(a, Value):
         if isinstance(b, Value):
             return make_node(op.values.forward(a.data, b.data), (a, b), op.values.rule)
-        c = _constant(b)
+        c = _constant(b, op)
         if c is None:
             return NotImplemented
         return make_node(op.right.forward(a.data, c), a, op.right.rule, c)
-    c = _constant(a)
+    c = _constant(a, op)
     if c is None:
         return NotImplemented
     return make_node(op.left.forward(c, b.data), b, op.left.rule, c)
@@ -353,13 +359,21 @@ def _check_forward(data, rule, param, parents):
         )
 
 
-def _constant(x):
-    """A plain-number operand as a float, or None if `x` is not a real number."""
+def _constant(x, op):
+    """A plain-number operand as a float, or None if `x` is not a real number (Python then raises its TypeError).
+
+    A tensor or an array (anything with .item) gets our TypeError instead, which says how to pass its number.
+    """
     if type(x) is float:
         return x
     try:
         return as_real(x)
     except TypeError:
+        if callable(getattr(x, "item", None)):
+            raise TypeError(
+                f"{op.values.name!r} between a Value and a {type(x).__name__}: a Value works with Values and real "
+                f"numbers (int, float, bool, numpy scalar), {not_a_number(x)}"
+            ) from None
         return None
 
 

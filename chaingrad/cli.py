@@ -3,7 +3,7 @@ formula typed as text.
 
     chaingrad demo [--dataset moons|circles|blobs] [--epochs N] [--hidden 16,16] [--optimizer sgd|...] [--lr LR]
                    [--seed S] [--out DIR] [--compile]
-    chaingrad grad "EXPR" x=1 y=2 [--svg FILE] [--explain NAME]
+    chaingrad grad "EXPR" x=1 y=2 [--svg FILE] [--html FILE] [--explain NAME]
 
 Exit codes: 0 done; 2 the command line was refused (an unknown option, a bad value, an expression outside the
 whitelist or too costly to draw, a missing or malformed assignment), with nothing written, or Graphviz could not
@@ -122,6 +122,8 @@ def _parser():
     grad.add_argument("assignments", nargs="*", default=[], metavar="NAME=NUMBER", help="the point: x=1 y=-2.5")
     grad.add_argument("--svg", type=pathlib.Path, metavar="FILE",
                       help="also write the computation graph, with data, gradients and local derivatives")
+    grad.add_argument("--html", type=pathlib.Path, metavar="FILE",
+                      help="also write the graph as an interactive page: step through forward and backward")
     grad.add_argument("--explain", action="append", default=[], metavar="NAME",
                       help="also print ∂f/∂NAME written out as the chain rule, path by path (may be repeated)")
     grad.set_defaults(run=_grad)
@@ -172,9 +174,9 @@ def _grad_argv(words):
         if word == "--":
             positional += words
             break
-        if word in ("-h", "--help") or word.startswith(("--svg=", "--explain=")):
+        if word in ("-h", "--help") or word.startswith(("--svg=", "--explain=", "--html=")):
             options.append(word)
-        elif word in ("--svg", "--explain"):
+        elif word in ("--svg", "--explain", "--html"):
             options += [word, *words[:1]]  # argparse reports a --svg without a file name
             words = words[1:]
         else:
@@ -196,7 +198,7 @@ def _grad(args):
     except (ArithmeticError, ValueError) as error:  # in backward
         raise CommandError(f"while differentiating: {error}", status=1) from None
     root = f if isinstance(f, autograd.Value) else autograd.Value(f)
-    if svg is not None:
+    if svg is not None or args.html is not None:
         _check_drawing_cost(root)
     d = "∂" if can_print("∂") else "d"
     say(f"f = {float(f)!r}")
@@ -206,6 +208,8 @@ def _grad(args):
         _print_explanation(f, leaves, name)
     if svg is not None:
         _write_graph(root, svg)
+    if args.html is not None:
+        _write_explorer(root, args.html)
     return 0
 
 
@@ -300,6 +304,21 @@ def _check_drawing_cost(root):
         raise CommandError(f"--svg: this formula's graph is too costly to draw (about {cost:,} nodes and edge "
                            f"crossings for Graphviz to lay out; the limit is {MAX_DRAWING_COST:,}): use a shorter "
                            "formula, fewer uses of one variable, or leave out --svg")
+
+
+def _write_explorer(root, path):
+    """`--html FILE`: the explorer's page, which works offline in any browser."""
+    if root.parents:
+        root.label = "f"
+    if path.is_dir():
+        raise CommandError(f"--html {str(path)!r} is a directory; give a file name such as graph.html")
+    try:
+        autograd.explore(root).save(path)
+    except (GraphvizError, ValueError) as error:
+        raise CommandError(f"cannot lay out {path}: {error}") from None
+    except OSError as error:
+        raise CommandError(f"cannot write {path}: {error.strerror or error}", status=1) from None
+    say(f"wrote {path}: open it in a browser to step through forward and backward")
 
 
 def _write_graph(root, path):

@@ -23,7 +23,7 @@ DEMO_POINTS, DEMO_NOISE, L2_ALPHA = 100, 0.1, 1e-4
 # Full-batch training keeps the graph of all 100 points at once: about 3 Values per parameter per point, so
 # 10,000 parameters make some 3 million Values (a few hundred MB) per step.
 MAX_PARAMETERS = 10_000
-FILES = ["loss.png", "decision_boundary.png", "model.json", "network.svg", "loss_graph.svg"]
+FILES = ["loss.png", "decision_boundary.png", "model.json", "network.svg", "loss_graph.svg", "loss_graph.html"]
 DATASETS = {
     "moons": lambda seed: make_moons(DEMO_POINTS, noise=DEMO_NOISE, seed=seed),
     "circles": lambda seed: make_circles(DEMO_POINTS, noise=DEMO_NOISE / 2, factor=0.5, seed=seed),
@@ -74,18 +74,25 @@ def run(args):
         f"({len(X)} points): hinge loss + {alpha}·L2, {optimizer_name}, lr {lr:g} -> {lr / 10:g} over {steps}",
         flush=True,
     )
-    history = fit(
-        model,
-        X,
-        y,
-        loss=loss,
-        optimizer=optimizer,
-        epochs=epochs,
-        scheduler=scheduler,
-        metrics=[accuracy],
-        progress=True,
-        compile=args.compile,
-    )
+    try:
+        history = fit(
+            model,
+            X,
+            y,
+            loss=loss,
+            optimizer=optimizer,
+            epochs=epochs,
+            scheduler=scheduler,
+            metrics=[accuracy],
+            progress=True,
+            compile=args.compile,
+        )
+    except FloatingPointError as error:  # fit stops when the loss is nan or inf: nothing worth writing
+        raise CommandError(
+            f"training diverged: the loss became nan or inf in epoch {error.history.epochs + 1}; "
+            f"try a smaller --lr than {lr:g}",
+            status=1,
+        ) from None
     with autograd.no_grad():
         scores = [model(x).data for x in X]
         final_loss = loss(scores, y).data
@@ -96,7 +103,9 @@ def run(args):
 
     _write_plots(out, history, model, X, y)
     _write(out / "model.json", "the trained model (nn.load reads it back)", lambda path: save(model, path))
-    _write_drawings(out, model, X, y, scores)
+    sample, sample_loss = _sample_loss(model, X, y, scores)
+    _write_drawings(out, model, sample, sample_loss, y[sample] * scores[sample])
+    _write_explorer(out, sample, sample_loss)
     return 0
 
 
@@ -189,7 +198,29 @@ def _save_figure(figure, path):
     atomic_write(path, buffer.getvalue())
 
 
-def _write_drawings(out, model, X, y, scores):
+def _sample_loss(model, X, y, scores):
+    """(i, the hinge loss of sample i after backward) for the sample closest to the boundary (smallest margin
+    y·score): the most telling one's gradients."""
+    i = min(range(len(X)), key=lambda k: y[k] * scores[k])
+    score = model(X[i])
+    score.label = "score"
+    sample_loss = F.hinge_loss([score], [y[i]])
+    sample_loss.label = "loss"
+    model.zero_grad()
+    sample_loss.backward()
+    return i, sample_loss
+
+
+def _write_explorer(out, i, sample_loss):
+    """loss_graph.html: the same sample's loss in the explorer, to step through backward in a browser."""
+    what = f"sample {i}'s loss in the explorer: open it in a browser and step through backward"
+    try:
+        _write(out / "loss_graph.html", what, lambda path: autograd.explore(sample_loss).save(path))
+    except (GraphvizError, ValueError) as error:  # no layout in time, or a graph too big to explore
+        say(f"note: loss_graph.html is skipped: {error}", file=sys.stderr)
+
+
+def _write_drawings(out, model, i, sample_loss, margin):
     """network.svg and loss_graph.svg with Graphviz, or one note without it; any other Graphviz failure is one
     error line and exit code 2."""
     network_svg, graph_svg = out / "network.svg", out / "loss_graph.svg"
@@ -208,15 +239,7 @@ def _write_drawings(out, model, X, y, scores):
         return
     except GraphvizError as error:
         raise CommandError(_cannot_draw(network_svg, error)) from None
-    # The sample closest to the boundary (smallest margin y·score): the most telling one's gradients.
-    i = min(range(len(X)), key=lambda k: y[k] * scores[k])
-    score = model(X[i])
-    score.label = "score"
-    sample_loss = F.hinge_loss([score], [y[i]])
-    sample_loss.label = "loss"
-    model.zero_grad()
-    sample_loss.backward()
-    what = f"the hinge loss of sample {i} (margin {y[i] * scores[i]:.3g}) with one box per neuron, after backward"
+    what = f"the hinge loss of sample {i} (margin {margin:.3g}) with one box per neuron, after backward"
     try:
         _write(graph_svg, what, lambda path: autograd.draw(sample_loss, path, collapse=True, group_scopes=True))
     except GraphvizError as error:

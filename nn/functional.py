@@ -22,7 +22,7 @@ def bce_loss(probabilities, targets, reduction="mean"):
     """Binary cross-entropy −[y·ln p + (1 − y)·ln(1 − p)] of probabilities p ∈ [0, 1], each ln clamped to >= −100."""
     losses = []
     for p, y in _pairs(probabilities, targets, "bce_loss"):
-        if not 0 <= _data(p) <= 1:
+        if _data(p) < 0 or _data(p) > 1:  # NaN passes, and gives a NaN loss
             raise ValueError(f"bce_loss: probability {_data(p)!r} is outside [0, 1]; for logits use bce_with_logits")
         losses.append(-(y * _clamped_log(p) + (1 - y) * _clamped_log(1 - p)))
     return _reduce(losses, reduction)
@@ -101,7 +101,7 @@ def _logsumexp(xs):
 
 def _clamped_log(p):
     x = _data(p)
-    return autograd.log(p) if x > 0 and math.log(x) > _LOG_FLOOR else _LOG_FLOOR
+    return _LOG_FLOOR if x <= 0 or math.log(x) <= _LOG_FLOOR else autograd.log(p)  # NaN: log(NaN), NaN
 
 
 def _reduce(losses, reduction):

@@ -11,12 +11,14 @@ Each step of the loop is one line of `fit`, in the order a PyTorch training loop
         optimizer.step()
 """
 
-import numbers
+import contextlib
+import math
+import sys
 from dataclasses import dataclass, field
 
-import autograd
 from autograd import Value, no_grad
 
+from .compiled import CompiledLoss
 from .data import DataLoader, _check_xy
 
 __all__ = ["EarlyStopping", "History", "accuracy", "fit"]
@@ -90,8 +92,9 @@ class EarlyStopping:
 
 @dataclass(repr=False)
 class History:
-    """What `fit` measured, one entry per epoch: `loss` (training), `lr` (the learning rate used), `val_loss`,
-    `metrics` and `val_metrics` ({name: [value per epoch]}). `best_epoch` indexes these lists (with early stopping).
+    """What `fit` measured, one entry per completed epoch: `loss` (training), `lr` (the learning rate used),
+    `val_loss`, `metrics` and `val_metrics` ({name: [value per epoch]}). `best_epoch` indexes these lists (with
+    early stopping); `interrupted` is True when Ctrl-C stopped the run.
     """
 
     loss: list = field(default_factory=list)
@@ -101,6 +104,7 @@ class History:
     val_metrics: dict = field(default_factory=dict)
     best_epoch: int | None = None
     stopped_early: bool = False
+    interrupted: bool = False
 
     @property
     def epochs(self):
@@ -124,13 +128,14 @@ class History:
             parts.append(f"best_epoch={self.best_epoch}")
         if self.stopped_early:
             parts.append("stopped_early=True")
+        if self.interrupted:
+            parts.append("interrupted=True")
         return f"History({', '.join(parts)})"
 
     def plot(self):
         """Draw the loss (training and validation), the metrics and the learning rate per epoch; returns the Figure.
 
-        Made with pyplot, so `plt.show()` shows it in a script; in Jupyter it shows by itself (assign the result
-        or end the line with `;` to keep it from showing twice).
+        In Jupyter it shows once, as the cell's value. In a script it is a pyplot figure: `plt.show()` shows it.
         """
         try:
             import matplotlib.pyplot as plt
@@ -158,6 +163,8 @@ class History:
         ax = axes[-1]
         ax.plot(epochs, self.lr)
         ax.set(title="learning rate", xlabel="epoch")
+        if _in_jupyter():  # pyplot would show it at the cell's end, and the returned Figure again
+            plt.close(fig)
         return fig
 
 
@@ -197,6 +204,12 @@ def fit(
     compile=True runs each batch with `autograd.compile`: loss([model(x)], [y]) traced for one sample and run
     over the batch with numpy (same numbers, far faster); the loss must be the mean of the samples' losses
     (plus terms such as a penalty that do not depend on them), which fit checks on two samples.
+
+    A batch loss that is nan or infinite stops training with FloatingPointError naming the epoch and batch, before
+    that batch's backward and step. Ctrl-C (KeyboardInterrupt) stops it gracefully, as PyTorch Lightning does: fit
+    prints one line and returns the History of the completed epochs with history.interrupted = True (the model
+    keeps the steps taken, each applied whole; with early stopping's restore_best, its best epoch's parameters).
+    Any other exception inside the loop is raised carrying that History as `error.history`.
     """
     loader = DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
@@ -209,13 +222,14 @@ def fit(
     stopper = _early_stopper(early_stopping, val is not None, metrics)
     history = History(metrics={name: [] for name in metrics}, val_metrics={name: [] for name in metrics} if val else {})
     bar = _progress_bar(epochs) if progress else None
-    compiled = _CompiledLoss(model, loss, loader.X, loader.y) if compile else None
+    completed = 0  # epochs whose numbers are all in the history
+    compiled = CompiledLoss(model, loss, loader.X, loader.y) if compile else None
     try:
         for epoch in range(epochs):
             model.train()
             history.lr.append(optimizer.param_groups[0]["lr"])
             total, seen_predictions, seen_targets = 0.0, [], []
-            for X_batch, y_batch in loader:
+            for batch, (X_batch, y_batch) in enumerate(loader):
                 if compiled is not None:  # zero_grad, then the batch's loss and its gradient, at once
                     batch_loss, predictions = compiled(optimizer, X_batch, y_batch)
                 else:
@@ -223,6 +237,13 @@ def fit(
                     batch_loss = loss(predictions, y_batch)
                     if not isinstance(batch_loss, Value):
                         raise TypeError(f"fit: loss must return a Value to backpropagate from, got {batch_loss!r}")
+                if not math.isfinite(_number(batch_loss)):
+                    raise FloatingPointError(
+                        f"fit: the loss is {_number(batch_loss)} at epoch {epoch + 1}, batch {batch + 1} of "
+                        f"{len(loader)}; stopped before its backward and step, so the parameters are those after "
+                        "the batch before. Try a smaller lr, clip_grad_norm=, or look for nan in the data"
+                    )
+                if compiled is None:
                     optimizer.zero_grad()
                     batch_loss.backward()
                 if clip_grad_norm is not None:
@@ -239,6 +260,7 @@ def fit(
                 history.metrics[name].append(float(metric(seen_predictions, seen_targets)))
             if val is not None:
                 _validate(model, *val, loss, metrics, history)
+            completed = epoch + 1
             if scheduler is not None:
                 scheduler.step()
             if bar is not None:
@@ -247,15 +269,32 @@ def fit(
             if stopper is not None and stopper.update(_monitored(history, stopper.monitor), epoch, model.parameters()):
                 history.stopped_early = True
                 break
+    except KeyboardInterrupt:
+        history.interrupted = True
+    except Exception as error:
+        _keep_epochs(history, completed)
+        with contextlib.suppress(AttributeError):  # an exception type that takes no attributes
+            error.history = history
+        raise
     finally:
         if bar is not None:
             bar.close()
+    if history.interrupted:
+        _keep_epochs(history, completed)
+        print(f"fit: interrupted after epoch {completed} of {epochs}; returning the History so far", file=sys.stderr)
     if stopper is not None:
         history.best_epoch = stopper.best_epoch
         if stopper.best_parameters is not None:
             for p, data in zip(model.parameters(), stopper.best_parameters, strict=True):
                 p.data = data
     return history
+
+
+def _keep_epochs(history, n):
+    """Cut every per-epoch list of `history` to its first `n` entries: those of the completed epochs."""
+    lists = [history.loss, history.lr, history.val_loss, *history.metrics.values(), *history.val_metrics.values()]
+    for values in lists:
+        del values[n:]
 
 
 def _validate(model, X, y, loss, metrics, history):
@@ -322,6 +361,16 @@ def _monitored(history, name):
     return history.metrics[name][-1]
 
 
+def _in_jupyter():
+    """True inside a Jupyter kernel, where a returned Figure is shown as the cell's value."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
 def _progress_bar(epochs):
     from tqdm.auto import tqdm  # a widget in Jupyter, text in a terminal
 
@@ -337,41 +386,3 @@ def _numbers(prediction):
     if isinstance(prediction, (list, tuple)):
         return [_number(p) for p in prediction]
     return _number(prediction)
-
-
-class _CompiledLoss:
-    """fit's batch step with compile=True: loss([model(x)], [y]) for one sample, compiled to run over a batch.
-
-    Labels (a few distinct integers) reach the loss as plain numbers, as a hinge loss needs to read their sign;
-    other targets are traced as Values.
-    """
-
-    MAX_LABELS = 16
-
-    def __init__(self, model, loss, X, y):
-        def sample_loss(x, target):
-            prediction = model(x)
-            return loss([prediction], [target]), prediction
-
-        labels = all(isinstance(t, numbers.Real) and float(t).is_integer() for t in y)
-        static = (1,) if labels and len(set(y)) <= self.MAX_LABELS else ()
-        self.step = autograd.compile(sample_loss, static_argnums=static, has_aux=True)
-        self._check_mean(model, loss, X[:2], y[:2])
-
-    def __call__(self, optimizer, X, y):
-        optimizer.zero_grad()
-        try:
-            batch_loss, predictions = self.step(X, y)
-        except ValueError as error:
-            raise ValueError(f"fit(compile=True): {error}; or train without compile") from error
-        return batch_loss, predictions.tolist()
-
-    def _check_mean(self, model, loss, X, y):
-        with no_grad():
-            eager = _number(loss([model(x) for x in X], y))
-        compiled = float(sum(self.step(X, y, reduction="none")[0])) / len(X)
-        if not abs(eager - compiled) <= 1e-9 * max(1.0, abs(eager)):
-            raise ValueError(
-                f"fit(compile=True): the loss of a batch ({eager!r} on two samples) is not the mean of the samples' "
-                f"losses ({compiled!r}); compile needs a mean, such as reduction='mean', or train without compile"
-            )

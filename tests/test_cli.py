@@ -285,8 +285,10 @@ def test_demo_trains_prints_and_writes_every_file(capsys, tmp_path):
                           "SGD, lr 1 -> 0.1 over 3 epochs\n")
     found = re.search(r"^final loss (\S+), accuracy (\d+)% \((\d+)/100 points\)$", out, re.M)
     assert found, out
-    names = ["loss.png", "decision_boundary.png", "model.json", "network.svg", "loss_graph.svg"]
+    names = ["loss.png", "decision_boundary.png", "model.json", "network.svg", "loss_graph.svg", "loss_graph.html"]
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(names)
+    page = (out_dir / "loss_graph.html").read_text(encoding="utf-8")
+    assert "export default { render }" in page and '"output":' in page  # the explorer, with its scene
     for name in names:
         assert f"wrote {out_dir / name}: " in out
 
@@ -322,7 +324,9 @@ def test_demo_without_matplotlib_or_graphviz_writes_the_model_and_says_what_it_s
     code, out, err = run(capsys, "demo", "--epochs", "1", "--dataset", "circles", "--optimizer", "adam",
                          "--hidden", "4", "--out", str(out_dir))
     assert code == 0, err
-    assert [p.name for p in out_dir.iterdir()] == ["model.json"]
+    # The explorer needs no Graphviz: grandalf lays its page out (straight edges, not dot's splines).
+    assert sorted(p.name for p in out_dir.iterdir()) == ["loss_graph.html", "model.json"]
+    assert '"spline":true' not in (out_dir / "loss_graph.html").read_text(encoding="utf-8")
     notes = [line for line in err.splitlines() if line.startswith("note: ")]
     assert notes == [
         "note: matplotlib is not installed, so loss.png and decision_boundary.png are skipped "

@@ -87,6 +87,7 @@ BINARY = {
     "exp": lambda a, b: a.exp(),
     "log": lambda a, b: a.log(),
     "sqrt": lambda a, b: a.sqrt(),
+    "reciprocal": lambda a, b: a.reciprocal(),
     "tanh": lambda a, b: a.tanh(),
     "sigmoid": lambda a, b: a.sigmoid(),
     "softplus": lambda a, b: a.softplus(),
@@ -132,6 +133,25 @@ def test_every_op_matches_eager(name):
 def test_kinked_ops_match_eager_on_both_sides_of_the_kink(name):
     X = batch(n=20, low=-1.5, high=1.5)
     assert_same(op_sample(KINKED[name], -0.8), W, X)
+
+
+def test_nan_goes_through_the_kinks_as_eager():
+    def f(x):
+        a = x[0] * W[0]
+        return a.relu() + a.elu(0.5) + autograd.dot([a, W[1]], [W[2], W[0]], activation="relu")
+
+    X = [[1.0], [float("nan")], [-1.0]]
+    want = [f(x).data for x in X]
+    got = autograd.compile(f)(X, reduction="none").tolist()
+    assert got == pytest.approx(want, nan_ok=True) and got[1] != got[1]  # the NaN sample's loss stays NaN
+    for p in W:
+        p.grad = 0.0
+    f(X[1]).backward()
+    want_grads = [p.grad for p in W]
+    for p in W:
+        p.grad = 0.0
+    autograd.compile(f)([X[1]], reduction="sum")
+    assert [p.grad for p in W] == pytest.approx(want_grads, nan_ok=True)
 
 
 def test_a_shared_subexpression_and_a_parameter_used_twice_accumulate():

@@ -238,3 +238,119 @@ def test_an_infinite_derivative_is_inf_not_an_error(make, create_graph):
 def test_topological_order_names_what_it_needs(roots):
     with pytest.raises(TypeError, match="topological_order needs a Value or a non-empty sequence of Values, got"):
         autograd.topological_order(roots)
+
+
+# --- Refusals with a clear message (issue 16, item 9)
+
+
+@pytest.mark.parametrize("make", [lambda torch: torch.tensor(2.0), lambda torch: torch.tensor([1.0, 2.0])])
+def test_a_torch_tensor_as_data_is_a_type_error_that_says_to_use_item(make):
+    torch = pytest.importorskip("torch")
+    tensor = make(torch)
+    with pytest.raises(TypeError) as refused:
+        Value(tensor)
+    assert str(refused.value) == (
+        "Value data must be a real number (int, float, bool or numpy scalar), "
+        f"got Tensor: {tensor!r:.60}; pass its number with .item() or float()"
+    )
+    first = tensor.flatten()[0]
+    assert Value(first.item()).data == Value(float(first)).data == 1.0 + (tensor.dim() == 0)  # as it says
+
+
+@pytest.mark.parametrize(
+    ("expression", "op"),
+    [
+        (lambda v, t: v * t, "*"),
+        (lambda v, t: t * v, "*"),
+        (lambda v, t: v + t, "+"),
+        (lambda v, t: t - v, "-"),
+        (lambda v, t: v / t, "/"),
+        (lambda v, t: v**t, "**"),
+        (lambda v, t: t**v, "**"),
+    ],
+)
+def test_an_op_with_a_torch_tensor_is_a_type_error_that_says_to_use_item(expression, op):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError) as refused:
+        expression(Value(3.0), torch.tensor(2.0))
+    assert str(refused.value) == (
+        f"{op!r} between a Value and a Tensor: a Value works with Values and real numbers (int, float, bool, "
+        "numpy scalar), got Tensor: tensor(2.); pass its number with .item() or float()"
+    )
+
+
+def test_an_op_with_a_numpy_array_says_to_use_item_too():
+    expected = r"^'\*' between a Value and a ndarray: .*got ndarray: array\(\[1\., 2\.\]\); pass its number"
+    with pytest.raises(TypeError, match=expected):
+        _ = Value(3.0) * np.array([1.0, 2.0])
+
+
+@pytest.mark.parametrize("seed", ["3", b"3", [1.0], 1j])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_seed_that_is_not_a_number_is_refused(seed, create_graph):
+    x = Value(2.0)
+    y = x * 3.0
+    with pytest.raises(TypeError) as refused:
+        y.backward(seed, create_graph=create_graph)
+    assert str(refused.value) == (
+        "backward's grad (the gradient to start from, 1.0 by default) must be a real number (int, float, bool or "
+        f"numpy scalar), got {type(seed).__name__}: {seed!r}"
+    )
+    assert x.grad == 0.0 and y.grad == 0.0
+    with pytest.raises(TypeError, match=r"^backward's grad .* got str: '3'$"):
+        autograd.gradients(y, "3")
+
+
+def test_a_seed_may_be_none_a_numpy_scalar_or_a_value_as_in_pytorch():
+    x = Value(2.0)
+    y = x * 3.0
+    y.backward(None)  # torch: None means 1 for a scalar output
+    y.backward(np.float32(2.0))
+    y.backward(Value(0.5))
+    assert x.grad == 3.0 * (1.0 + 2.0 + 0.5)
+
+
+NO_GRAD_MESSAGE = (
+    "backward: this Value was computed under no_grad, so it recorded no graph and no gradient can reach the values "
+    "it came from; compute it outside no_grad (or inside enable_grad) to backpropagate"
+)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(lambda x: (x * x + 1.0).tanh(), id="ops"),
+        pytest.param(lambda x: autograd.dot([x, x], [1.0, 2.0], activation="relu"), id="fused"),
+        pytest.param(lambda x: Value(x.data**3, (x,), "**3"), id="micrograd-style"),
+    ],
+)
+def test_backward_from_a_value_computed_under_no_grad_is_refused_as_in_pytorch(build, create_graph):
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    with torch.no_grad():
+        t_loss = t * t
+    with pytest.raises(RuntimeError, match="does not require grad"):  # PyTorch refuses it too
+        t_loss.backward()
+    x = Value(2.0)
+    with autograd.no_grad():
+        loss = build(x)
+    assert (loss.op, loss.parents, loss.params) == ("", (), None)  # a leaf to look at, as before
+    with pytest.raises(RuntimeError) as refused:
+        loss.backward(create_graph=create_graph)
+    assert str(refused.value) == NO_GRAD_MESSAGE
+    assert x.grad == 0.0 and loss.grad == 0.0
+
+
+def test_a_leaf_you_made_still_backpropagates_to_itself():
+    """Value(3.0) is a leaf that requires grad, as torch.tensor(3.0, requires_grad=True): its grad becomes 1."""
+    for leaf in (Value(3.0), Value(3.0).detach(), autograd.no_grad()(lambda: Value(3.0))()):
+        leaf.backward()
+        leaf.backward(2.0, create_graph=True)
+        assert float(leaf.grad) == 3.0
+    with autograd.no_grad():
+        inner = Value(2.0) * 3.0
+    with autograd.enable_grad():
+        outer = inner * 2.0  # a graph built on top of a no_grad result: inner is one of its leaves
+    outer.backward()
+    assert inner.grad == 2.0
