@@ -85,6 +85,7 @@ def run(args):
             scheduler=scheduler,
             metrics=[accuracy],
             progress=True,
+            compile=args.compile,
         )
     except FloatingPointError as error:  # fit stops when the loss is nan or inf: nothing worth writing
         raise CommandError(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from autograd import Value, no_grad
 
+from .compiled import CompiledLoss
 from .data import DataLoader, _check_xy
 
 __all__ = ["EarlyStopping", "History", "accuracy", "fit"]
@@ -184,6 +185,7 @@ def fit(
     progress=True,
     shuffle=True,
     seed=None,
+    compile=False,
 ):
     """Train `model` on (X, y) for `epochs` epochs and return its `History`.
 
@@ -199,6 +201,9 @@ def fit(
     early_stopping is an `EarlyStopping` or a patience (an int: monitor val_loss with val, else loss); with its
     restore_best, the model ends with the parameters of its best epoch (history.best_epoch).
     A tqdm progress bar over epochs shows the latest numbers unless progress=False.
+    compile=True runs each batch with `autograd.compile`: loss([model(x)], [y]) traced for one sample and run
+    over the batch with numpy (same numbers, far faster); the loss must be the mean of the samples' losses
+    (plus terms such as a penalty that do not depend on them), which fit checks on two samples.
 
     A batch loss that is nan or infinite stops training with FloatingPointError naming the epoch and batch, before
     that batch's backward and step. Ctrl-C (KeyboardInterrupt) stops it gracefully, as PyTorch Lightning does: fit
@@ -218,30 +223,35 @@ def fit(
     history = History(metrics={name: [] for name in metrics}, val_metrics={name: [] for name in metrics} if val else {})
     bar = _progress_bar(epochs) if progress else None
     completed = 0  # epochs whose numbers are all in the history
+    compiled = CompiledLoss(model, loss, loader.X, loader.y) if compile else None
     try:
         for epoch in range(epochs):
             model.train()
             history.lr.append(optimizer.param_groups[0]["lr"])
             total, seen_predictions, seen_targets = 0.0, [], []
             for batch, (X_batch, y_batch) in enumerate(loader):
-                predictions = [model(x) for x in X_batch]
-                batch_loss = loss(predictions, y_batch)
-                if not isinstance(batch_loss, Value):
-                    raise TypeError(f"fit: loss must return a Value to backpropagate from, got {batch_loss!r}")
-                if not math.isfinite(batch_loss.data):
+                if compiled is not None:  # zero_grad, then the batch's loss and its gradient, at once
+                    batch_loss, predictions = compiled(optimizer, X_batch, y_batch)
+                else:
+                    predictions = [model(x) for x in X_batch]
+                    batch_loss = loss(predictions, y_batch)
+                    if not isinstance(batch_loss, Value):
+                        raise TypeError(f"fit: loss must return a Value to backpropagate from, got {batch_loss!r}")
+                if not math.isfinite(_number(batch_loss)):
                     raise FloatingPointError(
-                        f"fit: the loss is {batch_loss.data} at epoch {epoch + 1}, batch {batch + 1} of "
+                        f"fit: the loss is {_number(batch_loss)} at epoch {epoch + 1}, batch {batch + 1} of "
                         f"{len(loader)}; stopped before its backward and step, so the parameters are those after "
                         "the batch before. Try a smaller lr, clip_grad_norm=, or look for nan in the data"
                     )
-                optimizer.zero_grad()
-                batch_loss.backward()
+                if compiled is None:
+                    optimizer.zero_grad()
+                    batch_loss.backward()
                 if clip_grad_norm is not None:
                     from .utils import clip_grad_norm_
 
                     clip_grad_norm_(model.parameters(), clip_grad_norm)
                 optimizer.step()
-                total += batch_loss.data * len(X_batch)
+                total += _number(batch_loss) * len(X_batch)
                 if metrics:
                     seen_predictions += [_numbers(p) for p in predictions]
                     seen_targets += y_batch

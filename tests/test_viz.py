@@ -670,7 +670,7 @@ def test_print_gives_a_text_picture_and_the_svg_has_tooltips():
     source = drawing.source
     assert 'tooltip="w: leaf, data 3.0, grad -3.3170323732747103e-06"' in source
     assert 'tooltip="∂(a)/∂(z) = 0.000910221180121784"' in source
-    assert "print() it for a text picture" in repr(drawing)
+    assert "print() it for a text picture, .view() to open it" in repr(drawing)
 
 
 def test_a_graph_never_backpropagated_says_why_its_gradients_are_zero():

@@ -23,6 +23,8 @@ _SECOND_OPERAND = {"-": "subtracted", "/": "divisor", "**": "exponent"}
 # which are fast there and place nodes a little more evenly.
 _LARGE = 300
 _LARGE_LAYOUT = {"nslimit": "2", "nslimit1": "2", "mclimit": "0.1"}
+_MANY_EDGES = 40  # edges between collapsed boxes; past this many they are drawn faint
+_FAINT_EDGE = {"color": "#6b728059", "penwidth": "0.6", "arrowsize": "0.4"}
 _NO_BACKWARD_YET = "Every grad is 0: the gradients are computed by backward(); call output.backward() first."
 _MONOSPACE = "DejaVu Sans Mono,Menlo,Consolas,monospace"  # the derivation's = signs line up
 _CAPTION = "Numbers on edges: the local derivative ∂(op output)/∂(input). Multiply them along a path: the chain rule."
@@ -250,7 +252,13 @@ class _Picture:
             graph.node("legend", _legend(color_by), shape="plaintext", style="")
         containers.close()
         self._order_boxes(graph)
-        for tail, head, attrs in self._edges(show_local_grads, precision, lit):
+        edges = self._edges(show_local_grads, precision, lit)
+        between_boxes = sum(1 for tail, head, _ in edges if tail in self.boxes and head in self.boxes)
+        if between_boxes > _MANY_EDGES:
+            graph.attr(ranksep="1.6")  # room between layers, so the edges fan out instead of piling up
+        for tail, head, attrs in edges:
+            if between_boxes > _MANY_EDGES and tail in self.boxes and head in self.boxes and "color" not in attrs:
+                attrs = {**attrs, **_FAINT_EDGE}  # 256 edges from layer to layer: thin and see-through, not a bar
             graph.edge(tail, head, **attrs)
         return graph
 

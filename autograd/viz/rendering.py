@@ -121,10 +121,11 @@ class Drawing:
     def __str__(self):
         from .text import text_picture
 
-        return text_picture(self.root) if self.root is not None else self.source
+        return text_picture(self.root) if self.root is not None else repr(self)  # not 300 lines of DOT: .source
 
     def __repr__(self):
-        where = f"path={self.path!r}" if self.path else "print() it for a text picture, .view() to open it"
+        picture = "print() it for a text picture, " if self.root is not None else ""
+        where = f"path={self.path!r}" if self.path else f"{picture}.view() to open it, .source for its DOT"
         return f"<Drawing of {self.graph.comment}; {where}>"
 
 
