@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import itertools
 import pathlib
 import re
 
@@ -12,7 +13,7 @@ BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
 def examples():
     """(code, its printed output) for each python block the README follows with a text block of output."""
     blocks = BLOCK.findall(README.read_text(encoding="utf-8"))
-    return [(code, out) for (kind, code), (next_kind, out) in zip(blocks, blocks[1:], strict=False)
+    return [(code, out) for (kind, code), (next_kind, out) in itertools.pairwise(blocks)
             if kind == "python" and next_kind == "text" and not out.startswith("$")]  # fmt: skip
 
 
