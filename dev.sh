@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set everything up, then run one job:
 #   bash dev.sh demo   the main job: `chaingrad demo` trains micrograd's two-moons MLP and writes its pictures
+#   bash dev.sh lab    JupyterLab on notebooks/
 #   bash dev.sh test   the whole test suite (ruff, pytest, notebooks)
 # Needs only Python 3.10+. Creates or refreshes .venv, installs the project with its extras, and installs
 # Graphviz's `dot` (and, for `test`, Chromium for the explorer's browser tests) with apt-get when they are missing
@@ -11,8 +12,8 @@ cd "$(dirname "$0")"
 
 job=${1:-}
 case "$job" in
-  demo | test) ;;
-  *) echo "usage: bash dev.sh demo | test" >&2; exit 2 ;;
+  demo | test | lab) ;;
+  *) echo "usage: bash dev.sh demo | test | lab" >&2; exit 2 ;;
 esac
 
 say() { echo "[dev.sh] $*" >&2; }
@@ -81,4 +82,5 @@ fi
 case "$job" in
   demo) exec .venv/bin/chaingrad demo ;;
   test) exec .venv/bin/python -m pytest ;;
+  lab) exec .venv/bin/jupyter lab notebooks/ ;;
 esac
