@@ -10,7 +10,8 @@ Each op also writes itself and its local derivatives as formulas, Python express
 `out` and its parameter: `autograd.explain` prints them ('b' for ∂(a·b)/∂a, 'out*(1 - out)' for the sigmoid,
 σ(z)(1 − σ(z)) once the names are in), and tests/test_explain.py checks each one against SymPy and the rule.
 
-Adding an op is one block here, one line in `value.py` (a Value method) and its tests.
+Adding an op is one block here (or in math_ops.py, for the functions beyond micrograd's), one line in `value.py` or
+`functions.py` (a Value method) and its tests.
 """
 
 import builtins
@@ -19,6 +20,7 @@ import operator
 from typing import NamedTuple
 
 from . import scalar
+from .modes import get_mode
 
 
 class Op(NamedTuple):
@@ -166,12 +168,18 @@ DIV = binary(
 
 
 def value_power(base, exponent):
-    """base ** exponent when the exponent is a Value: its derivative out·ln(base) needs base >= 0."""
-    if base < 0:
-        raise ValueError(
-            f"pow: negative base {base!r} with a Value exponent: ∂/∂exponent = out·ln(base) needs base >= 0; "
-            "use a plain-number exponent to differentiate through the base only"
-        )
+    """base ** exponent when the exponent is a Value: NaN, as PyTorch, for a negative base and a fractional exponent.
+
+    (With an integer exponent the power is real, but its derivative out·ln(base) is NaN: see power_exponent_share.)
+    Under detect_anomaly the NaN raises, saying why.
+    """
+    if base < 0 and not float(exponent).is_integer():
+        if get_mode().anomaly:
+            raise FloatingPointError(
+                f"detect_anomaly: pow: negative base {base!r} with the Value exponent {exponent!r} has no real "
+                "result (nan); use a base >= 0, or a plain-number exponent to differentiate through the base only"
+            )
+        return math.nan
     return scalar.power(base, exponent)
 
 
@@ -191,12 +199,16 @@ def power_slope(x, p):
 
 
 def power_exponent_share(g, out, base):
-    """g·∂(baseᵖ)/∂p = g·out·ln(base), 0 where base = 0 (as PyTorch); NaN for a NaN base."""
+    """g·∂(baseᵖ)/∂p = g·out·ln(base), 0 where base = 0 (as PyTorch); NaN for a NaN or a negative base."""
+    if float(base) < 0:
+        return g * math.nan  # ln of a negative number: NaN, as PyTorch (even where baseᵖ is real)
     return g * 0.0 if float(base) == 0 else g * out * log(base)
 
 
 def power_rule(g, out, base, p):
     """∂(baseᵖ)/∂base = p·baseᵖ⁻¹; ∂(baseᵖ)/∂p = out·ln(base), 0 where base = 0."""
+    if float(base) < 0 and not float(p).is_integer():  # (−2)^0.5 is NaN: so is its slope, as PyTorch
+        return g * math.nan, g * math.nan
     return g * power_slope(base, p), power_exponent_share(g, out, base)
 
 
@@ -221,6 +233,34 @@ POW = BinaryOp(
         expression="a**b",
         symbols=("b", "a"),
     ),
+)
+
+
+def zero(g):
+    """A share of 0 for a flat op: 0.0 even where g is inf (as PyTorch's zeros_like), a Value under create_graph."""
+    return 0.0 if type(g) is float else g * 0.0
+
+
+# a % b = a − b·floor(a/b): ∂/∂a = 1, ∂/∂b = −floor(a/b), as torch.remainder (a // b is a float or a Value)
+MOD = binary(
+    "%",
+    scalar.remainder,
+    rule=lambda g, out, a, b: (g, -g * (a // b)),
+    right=lambda g, out, x, c: (g,),  # x % c
+    left=lambda g, out, x, c: (-g * (c // x),),  # c % x
+    expression="a - b*floor(a/b)",
+    derivatives=("1", "-floor(a/b)"),
+)
+
+# a // b = floor(a/b): flat, ∂/∂a = ∂/∂b = 0, as torch.div(rounding_mode='floor')
+FLOORDIV = binary(
+    "//",
+    scalar.floor_divide,
+    rule=lambda g, out, a, b: (zero(g), zero(g)),
+    right=lambda g, out, x, c: (zero(g),),
+    left=lambda g, out, x, c: (zero(g),),
+    expression="floor(a/b)",
+    derivatives=("0", "0"),
 )
 
 # −x: ∂/∂x = −1

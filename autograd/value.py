@@ -84,6 +84,18 @@ class Value:
     def __rpow__(self, base):
         return binary(base, ops.POW, self)
 
+    def __mod__(self, other):
+        return binary(self, ops.MOD, other)
+
+    def __rmod__(self, other):
+        return binary(other, ops.MOD, self)
+
+    def __floordiv__(self, other):
+        return binary(self, ops.FLOORDIV, other)
+
+    def __rfloordiv__(self, other):
+        return binary(other, ops.FLOORDIV, self)
+
     def __neg__(self):
         """−x of a Value or a number."""
         return unary(self, ops.NEG)
@@ -95,7 +107,8 @@ class Value:
         """|x| of a Value or a number; the derivative at 0 is 0 (PyTorch's convention)."""
         return unary(self, ops.ABS)
 
-    # --- Functions. Each is also `autograd.<name>`, which takes plain numbers too: autograd.exp(2.0) is a float.
+    # --- micrograd's functions; functions.py adds the others (tan, clamp, maximum, …). Each is also
+    # `autograd.<name>`, which takes plain numbers too: autograd.exp(2.0) is a float.
 
     def exp(self):
         """eˣ; inf past x ≈ 709.78."""
@@ -190,8 +203,7 @@ class Value:
 
     @property
     def params(self):
-        """The op's parameter as a dict — {'exponent': 2.0}, {'alpha': 0.01}, {'right': 3.0} for x * 3,
-        {'left': 3.0} for 3 - x — or None."""
+        """The op's parameter as a dict ({'exponent': 2.0}, {'right': 3.0} for x * 3, {'left': 3.0} for 3 - x)."""
         if self._rule is None or self._param is None or self._rule is user_op_rule:
             return None
         return {ops.BY_RULE[self._rule].param_name: self._param}
@@ -284,10 +296,8 @@ def make_node(data, parents, rule, param=None):
 
 
 def binary(a, op, b):
-    """`a op b` when a or b is a Value: a node with both as parents, or with the plain-number side as its parameter.
-
-    NotImplemented when the other side is not a number, so that Python raises its usual TypeError.
-    """
+    """`a op b` when a or b is a Value: a node with both as parents, or with the plain-number side as its parameter
+    (NotImplemented when the other side is not a number, so that Python raises its usual TypeError)."""
     if isinstance(a, Value):
         if isinstance(b, Value):
             return make_node(op.values.forward(a.data, b.data), (a, b), op.values.rule)
@@ -360,10 +370,8 @@ def _check_forward(data, rule, param, parents):
 
 
 def _constant(x, op):
-    """A plain-number operand as a float, or None if `x` is not a real number (Python then raises its TypeError).
-
-    A tensor or an array (anything with .item) gets our TypeError instead, which says how to pass its number.
-    """
+    """A plain-number operand as a float, or None if `x` is not a real number (Python then raises its TypeError);
+    a tensor or an array (anything with .item) gets our TypeError instead, which says how to pass its number."""
     if type(x) is float:
         return x
     try:
@@ -389,8 +397,3 @@ Value.__add__ = fastpath.inline_operator(ops.ADD, binary)
 Value.__sub__ = fastpath.inline_operator(ops.SUB, binary)
 Value.__mul__ = fastpath.inline_operator(ops.MUL, binary)
 Value.__truediv__ = fastpath.inline_operator(ops.DIV, binary)
-
-# autograd.exp(x) and friends: the same functions, for a Value or a plain number.
-neg, abs, exp, log, sqrt = Value.__neg__, Value.__abs__, Value.exp, Value.log, Value.sqrt
-tanh, sigmoid, relu, leaky_relu, elu = Value.tanh, Value.sigmoid, Value.relu, Value.leaky_relu, Value.elu
-softplus, sin, cos = Value.softplus, Value.sin, Value.cos

@@ -206,6 +206,37 @@ def test_random_graphs_total_and_paths_equal_backward(program):
 # --- Every op's formula is right
 
 
+class FlatFloor(sympy.floor):
+    """floor, with the derivative 0 that it has wherever it has one (SymPy leaves it unevaluated)."""
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+class FlatCeiling(sympy.ceiling):
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+class FlatRound(sympy.Function):
+    """Rounding half to even, as torch.round: a number where its argument is one; the derivative 0."""
+
+    @classmethod
+    def eval(cls, u):
+        if u.is_Number:
+            return sympy.Float(round(float(u), 0))
+        return None
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+def clamp(u, low, high):
+    """torch.clamp as SymPy: Max then Min, either bound None."""
+    u = u if low is None else sympy.Max(u, low)
+    return u if high is None else sympy.Min(u, high)
+
+
 def to_sympy(tree, symbols):
     """A formula's ast as SymPy, its functions as SymPy's (relu and its kin as Piecewise)."""
     x = sympy
@@ -216,12 +247,21 @@ def to_sympy(tree, symbols):
         "neg": lambda u: -u,
         "leaky_relu": lambda u: x.Piecewise((u, u > 0), (symbols["alpha"] * u, True)),
         "elu": lambda u: x.Piecewise((u, u > 0), (symbols["alpha"] * (x.exp(u) - 1), True)),
+        "tan": x.tan, "sinh": x.sinh, "cosh": x.cosh, "asin": x.asin, "acos": x.acos, "atan": x.atan,
+        "asinh": x.asinh, "acosh": x.acosh, "atanh": x.atanh, "log1p": lambda u: x.log(1 + u),
+        "expm1": lambda u: x.exp(u) - 1, "log2": lambda u: x.log(u, 2), "log10": lambda u: x.log(u, 10),
+        "exp2": lambda u: 2**u, "floor": FlatFloor, "ceil": FlatCeiling, "round": FlatRound,
+        "clamp": clamp, "maximum": x.Max, "minimum": x.Min, "atan2": x.atan2,
+        "hypot": lambda a, b: x.sqrt(a**2 + b**2), "logaddexp": lambda a, b: x.log(x.exp(a) + x.exp(b)),
+        "where": lambda condition, a, b: a if condition else b,
     }  # fmt: skip
     binary = {ast.Add: x.Add, ast.Sub: lambda a, b: a - b, ast.Mult: x.Mul, ast.Div: lambda a, b: a / b,
               ast.Pow: x.Pow}  # fmt: skip
 
     def convert(t):
         if isinstance(t, ast.Constant):
+            if t.value is None:  # clamp's missing bound
+                return None
             return x.Float(t.value) if isinstance(t.value, float) else x.Integer(t.value)
         if isinstance(t, ast.Name):
             return symbols[t.id]
@@ -234,7 +274,8 @@ def to_sympy(tree, symbols):
         if isinstance(t, ast.IfExp):
             return x.Piecewise((convert(t.body), convert(t.test)), (convert(t.orelse), True))
         if isinstance(t, ast.Compare):
-            return x.Gt(convert(t.left), convert(t.comparators[0]))
+            relations = {ast.Gt: x.Gt, ast.GtE: x.Ge, ast.Lt: x.Lt, ast.LtE: x.Le}
+            return relations[type(t.ops[0])](convert(t.left), convert(t.comparators[0]))
         raise AssertionError(ast.dump(t))
 
     return convert(tree)

@@ -11,25 +11,49 @@ import contextlib
 import pytest
 
 import autograd
-from autograd import Value, ops
+from autograd import Value, math_ops, ops
 from autograd.custom import user_op_rule
 from autograd.value import binary, unary
 
 CLOSE = {"rel": 1e-12, "abs": 1e-12}
 POINTS = [(0.7, 1.3), (-0.6, 1.9)]  # x·y changes sign between them: both branches of relu, abs, elu, …
 CONSTANT = 1.7
-POSITIVE_ONLY = {ops.LOG, ops.SQRT}  # defined for x > 0 (and 0): they get u = x·y + 2 > 0
-PARAMS = {ops.LEAKY_RELU: 0.1, ops.ELU: 1.5}
+# defined for x > 0 (and 0): they get u = x·y + 2 > 0
+POSITIVE_ONLY = {ops.LOG, ops.SQRT, math_ops.LOG1P, math_ops.LOG2, math_ops.LOG10}
+INSIDE_ONE = {math_ops.ASIN, math_ops.ACOS, math_ops.ATANH}  # defined for |x| < 1: they get x·y/2 (0.455, −0.57)
+PARAMS = {ops.LEAKY_RELU: 0.1, ops.ELU: 1.5, math_ops.CLAMP: (-1.0, 1.0)}  # clamp: x·y is inside, then below
 
 
 def unary_graph(op):
     def build(x, y):
         u = x * y + 2.0  # used by the op and again below: a shared subexpression
-        arg = u if op in POSITIVE_ONLY else u - 2.0
+        if op in POSITIVE_ONLY:
+            arg = u
+        elif op in INSIDE_ONE:
+            arg = (u - 2.0) * 0.5
+        elif op is math_ops.ACOSH:  # defined for x >= 1
+            arg = u + 1.0
+        else:
+            arg = u - 2.0
         v = unary(arg, op, PARAMS.get(op))
         return v * u + v * x
 
     return build
+
+
+def where_graph(op):
+    """where(x·y > 0, …): each point takes the other branch, and each branch is a graph of x and y."""
+
+    def build(x, y):
+        u = x * y + 2.0
+        v = autograd.where(x * y > 0, u * x, u * y)
+        return v * u + v * x
+
+    return build
+
+
+GRAPHS = {math_ops.WHERE: where_graph}  # ops that are not one-input: their own graph
+OP_TABLE = {**vars(ops), **vars(math_ops)}  # ops.py and math_ops.py: every op in the table
 
 
 def binary_graph(op, variant):
@@ -99,10 +123,10 @@ def user_ops_graph(x, y):
 
 
 CASES = (
-    [pytest.param(unary_graph(op), id=op.name) for op in vars(ops).values() if isinstance(op, ops.Op)]
+    [pytest.param(GRAPHS.get(op, unary_graph)(op), id=op.name) for op in OP_TABLE.values() if isinstance(op, ops.Op)]
     + [
         pytest.param(binary_graph(op, variant), id=f"{name}-{variant}")
-        for name, op in vars(ops).items()
+        for name, op in OP_TABLE.items()
         if isinstance(op, ops.BinaryOp)
         for variant in ("values", "right", "left")
     ]

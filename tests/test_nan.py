@@ -12,7 +12,7 @@ import pytest
 
 import autograd
 import nn
-from autograd import Value, ops
+from autograd import Value, math_ops, ops
 from nn import functional as F
 
 torch = pytest.importorskip("torch")
@@ -51,15 +51,58 @@ UNARY = [
     ("**2", lambda v: v**2, lambda t: t**2),
     ("**0.5", lambda v: v**0.5, lambda t: t**0.5),
     ("**-1", lambda v: v**-1, lambda t: t**-1),
+    ("tan", autograd.tan, torch.tan),
+    ("sinh", autograd.sinh, torch.sinh),
+    ("cosh", autograd.cosh, torch.cosh),
+    ("asin", autograd.asin, torch.asin),
+    ("acos", autograd.acos, torch.acos),
+    ("atan", autograd.atan, torch.atan),
+    ("asinh", autograd.asinh, torch.asinh),
+    ("acosh", autograd.acosh, torch.acosh),
+    ("atanh", autograd.atanh, torch.atanh),
+    ("log1p", autograd.log1p, torch.log1p),
+    ("expm1", autograd.expm1, torch.expm1),
+    ("log2", autograd.log2, torch.log2),
+    ("log10", autograd.log10, torch.log10),
+    ("exp2", autograd.exp2, torch.exp2),
+    ("floor", autograd.floor, torch.floor),
+    ("ceil", autograd.ceil, torch.ceil),
+    ("round", autograd.round, torch.round),
+    ("clamp", lambda v: autograd.clamp(v, -1.0, 1.0), lambda t: torch.clamp(t, -1.0, 1.0)),
+    ("clamp(max)", lambda v: v.clamp(max=1.0), lambda t: torch.clamp(t, max=1.0)),
+    ("where", lambda v: autograd.where(True, v, OTHER), lambda t: torch.where(torch.tensor(True), t, OTHER)),
+    ("where-other", lambda v: autograd.where(False, OTHER, v), lambda t: torch.where(torch.tensor(False), OTHER, t)),
+    ("sign", autograd.sign, torch.sign),
     ("**0", lambda v: v**0, lambda t: t**0),
 ]
+NUMBER_AT_NAN = {UNARY[-1][1], UNARY[-2][1]}  # NaN ** 0 is 1, in IEEE 754 and in torch; sign(NaN) is 0 in torch
+
+
+def torch_pair(function):
+    """A torch function of two tensors, applied to a tensor and a plain number (made a tensor) too."""
+
+    def apply(a, b):
+        a, b = (t if isinstance(t, torch.Tensor) else torch.tensor(t, dtype=torch.float64) for t in (a, b))
+        return function(a, b)
+
+    return apply
+
+
 ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+ARITHMETIC |= {"%": operator.mod, "//": operator.floordiv, "maximum": autograd.maximum, "minimum": autograd.minimum}
+ARITHMETIC |= {"atan2": autograd.atan2, "hypot": autograd.hypot, "logaddexp": autograd.logaddexp}
+TORCH = {
+    "//": lambda a, b: torch.div(a, b, rounding_mode="floor"),  # torch's floor_divide has no derivative
+    "%": torch_pair(torch.remainder),  # number % tensor has none either: the number as a tensor
+    **{name: torch_pair(getattr(torch, name)) for name in ("maximum", "minimum", "atan2", "hypot", "logaddexp")},
+}
 # NaN in each place of a binary op, with a Value or a plain number (OTHER) in the other.
 BINARY = [
     (f"{name}:{place}", op, place)
     for name, op in ARITHMETIC.items()
     for place in ("nan-Value", "Value-nan", "nan-number", "number-nan")
 ]
+THEIRS = {op: TORCH.get(name, op) for name, op in ARITHMETIC.items()}
 
 
 def engine_grads(build, leaves, order=1):
@@ -95,7 +138,7 @@ def assert_same(ours, theirs):
 @pytest.mark.parametrize(("fn", "torch_fn"), [pytest.param(f, t, id=name) for name, f, t in UNARY])
 def test_every_unary_op_gives_nan_and_torchs_gradient(fn, torch_fn, order):
     ours = engine_grads(fn, [Value(NAN)], order)
-    assert math.isnan(fn(Value(NAN)).data) or fn is UNARY[-1][1]  # NaN ** 0 is 1, in IEEE 754 and in torch
+    assert math.isnan(fn(Value(NAN)).data) or fn in NUMBER_AT_NAN
     assert_same(ours, torch_grads(torch_fn, [tensor(NAN)], order))
 
 
@@ -104,15 +147,16 @@ def test_every_unary_op_gives_nan_and_torchs_gradient(fn, torch_fn, order):
 def test_every_binary_op_gives_nan_and_torchs_gradients(op, place, order):
     a, b = (NAN, OTHER) if place.startswith("nan") else (OTHER, NAN)
     both_values = place in ("nan-Value", "Value-nan")
+    theirs = THEIRS[op]
     if both_values:
         build, leaves, tensors = op, [Value(a), Value(b)], [tensor(a), tensor(b)]
-        t_build = op
+        t_build = theirs
     elif place == "nan-number":  # the NaN is a Value, the other a plain number on the right
         build, leaves, tensors = (lambda x: op(x, OTHER)), [Value(NAN)], [tensor(NAN)]
-        t_build = build
+        t_build = lambda t: theirs(t, OTHER)  # noqa: E731
     else:  # a plain number on the left
         build, leaves, tensors = (lambda x: op(OTHER, x)), [Value(NAN)], [tensor(NAN)]
-        t_build = build
+        t_build = lambda t: theirs(OTHER, t)  # noqa: E731
     assert math.isnan(build(*leaves).data)
     assert_same(engine_grads(build, leaves, order), torch_grads(t_build, tensors, order))
 
@@ -152,14 +196,15 @@ def test_a_fused_layer_gives_nan_where_its_input_is():
 
 
 def test_the_op_table_is_covered():
-    """Every op registered in ops.py is exercised above with a NaN: a new op needs a NaN case here."""
+    """Every op registered in ops.py and math_ops.py is exercised above with a NaN: a new op needs a NaN case here."""
     covered = set()
     for _, fn, _ in UNARY:
         covered.add(fn(Value(NAN))._rule)
     for _, op, _ in BINARY:
         covered |= {op(Value(NAN), Value(OTHER))._rule, op(Value(NAN), OTHER)._rule, op(OTHER, Value(NAN))._rule}
-    table = {op.rule for op in vars(ops).values() if isinstance(op, ops.Op)}
-    table |= {o.rule for op in vars(ops).values() if isinstance(op, ops.BinaryOp) for o in op}
+    entries = [*vars(ops).values(), *vars(math_ops).values()]
+    table = {op.rule for op in entries if isinstance(op, ops.Op)}
+    table |= {o.rule for op in entries if isinstance(op, ops.BinaryOp) for o in op}
     missing = table - covered
     assert not missing, [ops.BY_RULE[rule].name for rule in missing]
 

@@ -353,8 +353,7 @@ DOMAIN_ERRORS = [
     pytest.param(lambda: 1 / Value(0.0), r"division.*1\.0.*zero", id="1/Value(0)"),
     pytest.param(lambda: Value(1.0) / Value(0.0), r"division.*1\.0.*zero", id="Value(1)/Value(0)"),
     pytest.param(lambda: Value(0.0) ** -1, r"pow.*0\.0.*-1\.0", id="Value(0)**-1"),
-    pytest.param(lambda: Value(-8.0) ** Value(1 / 3), r"pow.*-8\.0", id="Value(-8)**Value(1/3)"),
-    pytest.param(lambda: (-2) ** Value(2.0), r"pow.*-2\.0", id="(-2)**Value(2)"),
+    # (a negative base with a Value exponent gives NaN, as PyTorch: tests/test_functions.py)
     pytest.param(lambda: Value(-8.0) ** (1 / 3), r"pow.*-8\.0", id="Value(-8)**(1/3)"),
 ]
 
