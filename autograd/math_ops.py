@@ -9,7 +9,7 @@ derivatives follow PyTorch's, kinks and ties included; tests/test_functions.py c
 import math
 
 from . import scalar
-from .ops import binary, define, exp, one_minus_square, reciprocal, zero
+from .ops import binary, define, exp, one_minus_square, reciprocal, sigmoid, zero
 
 
 def sqrt(x):
@@ -57,11 +57,18 @@ ATAN = define("atan", math.atan, lambda g, out, x: (g / (1 + x * x),), derivativ
 # arsinh x: ∂/∂x = 1/√(x² + 1)
 ASINH = define("asinh", math.asinh, lambda g, out, x: (g / sqrt(x * x + 1),), derivatives=("1/sqrt(x**2 + 1)",))
 
-# arcosh x: ∂/∂x = 1/√((x − 1)(x + 1)), inf at 1 (written so, x² − 1 would cancel near 1)
+
+def square_minus_one(x):
+    """x² − 1: as (x − 1)(x + 1) for a float, exact near x = 1; as x·x − 1 for a Value, whose derivative 2x is then
+    one node (from (x − 1)(x + 1) it would be a sum of two, inf·0 = NaN at x = 1: acosh''(1) is −inf, as PyTorch)."""
+    return (x - 1) * (x + 1) if type(x) is float else x * x - 1
+
+
+# arcosh x: ∂/∂x = 1/√(x² − 1), inf at 1
 ACOSH = define(
     "acosh",
     scalar.acosh,
-    lambda g, out, x: (g * reciprocal(sqrt((x - 1) * (x + 1))),),
+    lambda g, out, x: (g * reciprocal(sqrt(square_minus_one(x))),),
     derivatives=("1/sqrt(x**2 - 1)",),
 )
 
@@ -100,14 +107,13 @@ def clamp_rule(g, out, x, bounds):
 
 
 def clamp_formulas(count, bounds):
-    """clamp's expression and derivative with its bounds written in: 'clamp(x0, 0, 1)'."""
-    low, high = (("None" if b is None else repr(b)) for b in bounds)
-    slope = "1"
-    if high != "None":
-        slope = f"{slope} if x0 <= {high} else 0"
-    if low != "None":
-        slope = f"({slope}) if x0 >= {low} else 0"
-    return f"clamp(x0, {low}, {high})", (slope,)
+    """clamp's expression and derivative with its bounds written in: 'clamp(x0, 0.0, inf)', '0 if x0 < 0.0 else 1'."""
+    low, high = bounds
+    slope = "1" if high is None else f"1 if x0 <= {high!r} else 0"
+    if low is not None:
+        slope = f"0 if x0 < {low!r} else {slope}"
+    shown = ("-inf" if low is None else repr(low), "inf" if high is None else repr(high))
+    return f"clamp(x0, {shown[0]}, {shown[1]})", (slope,)
 
 
 # x limited to [min, max]; the parameter is the pair (min, max), either of them None
@@ -169,7 +175,8 @@ def where_rule(g, out, a, b, condition):
 
 
 def where_formulas(count, condition):
-    return ("x0", ("1", "0")) if condition else ("x1", ("0", "1"))
+    """'where(true, x0, x1)': the condition as it was when the node was built."""
+    return f"where({str(condition).lower()}, x0, x1)", (("1", "0") if condition else ("0", "1"))
 
 
 # a if condition else b, for a condition that is a bool: ∂/∂a = 1 and ∂/∂b = 0 if it holds, else the other way
@@ -206,13 +213,14 @@ HYPOT = binary(
     derivatives=("a/out", "b/out"),
 )
 
-# ln(eᵃ + eᵇ): ∂/∂a = eᵃ⁻ᵒᵘᵗ, ∂/∂b = eᵇ⁻ᵒᵘᵗ (the softmax of the pair, without overflow)
+# ln(eᵃ + eᵇ): ∂/∂a = eᵃ/(eᵃ + eᵇ) = σ(a − b), ∂/∂b = σ(b − a): the softmax of the pair, stable for any a and b
+# (1 at a = inf, where eᵃ⁻ᵒᵘᵗ would be NaN; and exactly 0, with second derivative 0, where b − a is large)
 LOGADDEXP = binary(
     "logaddexp",
     scalar.logaddexp,
-    rule=lambda g, out, a, b: (g * exp(a - out), g * exp(b - out)),
-    right=lambda g, out, x, c: (g * exp(x - out),),
-    left=lambda g, out, x, c: (g * exp(x - out),),
+    rule=lambda g, out, a, b: (g * sigmoid(a - b), g * sigmoid(b - a)),
+    right=lambda g, out, x, c: (g * sigmoid(x - c),),
+    left=lambda g, out, x, c: (g * sigmoid(x - c),),
     expression="logaddexp(a, b)",
-    derivatives=("exp(a - out)", "exp(b - out)"),
+    derivatives=("sigmoid(a - b)", "sigmoid(b - a)"),
 )

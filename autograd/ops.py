@@ -201,14 +201,14 @@ def power_slope(x, p):
 def power_exponent_share(g, out, base):
     """g·∂(baseᵖ)/∂p = g·out·ln(base), 0 where base = 0 (as PyTorch); NaN for a NaN or a negative base."""
     if float(base) < 0:
-        return g * math.nan  # ln of a negative number: NaN, as PyTorch (even where baseᵖ is real)
+        return g * out * math.nan  # ln of a negative number: NaN, as PyTorch (even where baseᵖ is real)
     return g * 0.0 if float(base) == 0 else g * out * log(base)
 
 
 def power_rule(g, out, base, p):
     """∂(baseᵖ)/∂base = p·baseᵖ⁻¹; ∂(baseᵖ)/∂p = out·ln(base), 0 where base = 0."""
     if float(base) < 0 and not float(p).is_integer():  # (−2)^0.5 is NaN: so is its slope, as PyTorch
-        return g * math.nan, g * math.nan
+        return g * out * math.nan, g * out * math.nan
     return g * power_slope(base, p), power_exponent_share(g, out, base)
 
 

@@ -250,10 +250,14 @@ def logaddexp(a, b):
 
 
 def remainder(a, b):
-    """a − b·floor(a/b), the sign of b (Python's % and torch.remainder); b must not be 0."""
+    """a − b·floor(a/b), with the sign of b, as torch.remainder (and Python's %, but for the sign of a zero:
+    torch's −0.0 % 2 is −0.0, Python's 0.0); b must not be 0."""
     if b == 0:
         raise ZeroDivisionError(f"remainder: cannot take {a!r} % 0 (modulo by zero)")
-    return a % b
+    if math.isinf(a):
+        return math.nan
+    r = math.fmod(a, b)  # exact, with the sign of a
+    return r + b if r != 0 and (r < 0) != (b < 0) else r
 
 
 def floor_divide(a, b):

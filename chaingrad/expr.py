@@ -29,6 +29,11 @@ FUNCTIONS = {
     "exp": autograd.exp, "log": autograd.log, "sqrt": autograd.sqrt, "tanh": autograd.tanh,
     "sigmoid": autograd.sigmoid, "relu": autograd.relu, "leaky_relu": autograd.leaky_relu, "elu": autograd.elu,
     "softplus": autograd.softplus, "sin": autograd.sin, "cos": autograd.cos, "abs": autograd.abs,
+    "tan": autograd.tan, "sinh": autograd.sinh, "cosh": autograd.cosh, "asin": autograd.asin,
+    "acos": autograd.acos, "atan": autograd.atan, "asinh": autograd.asinh, "acosh": autograd.acosh,
+    "atanh": autograd.atanh, "log1p": autograd.log1p, "expm1": autograd.expm1, "log2": autograd.log2,
+    "log10": autograd.log10, "exp2": autograd.exp2, "sign": autograd.sign, "floor": autograd.floor,
+    "ceil": autograd.ceil, "round": autograd.round,
 }
 # leaky_relu and elu take their alpha as an optional second argument: a number, written by position.
 _OPTIONAL_ALPHA = {"leaky_relu", "elu"}

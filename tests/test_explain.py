@@ -232,9 +232,11 @@ class FlatRound(sympy.Function):
 
 
 def clamp(u, low, high):
-    """torch.clamp as SymPy: Max then Min, either bound None."""
-    u = u if low is None else sympy.Max(u, low)
-    return u if high is None else sympy.Min(u, high)
+    """torch.clamp as SymPy: Max then Min (a missing bound is written ±inf)."""
+    return sympy.Min(sympy.Max(u, low), high)
+
+
+CONSTANTS = {"inf": sympy.oo, "true": sympy.true, "false": sympy.false}  # names formulas use for constants
 
 
 def to_sympy(tree, symbols):
@@ -253,18 +255,16 @@ def to_sympy(tree, symbols):
         "exp2": lambda u: 2**u, "floor": FlatFloor, "ceil": FlatCeiling, "round": FlatRound,
         "clamp": clamp, "maximum": x.Max, "minimum": x.Min, "atan2": x.atan2,
         "hypot": lambda a, b: x.sqrt(a**2 + b**2), "logaddexp": lambda a, b: x.log(x.exp(a) + x.exp(b)),
-        "where": lambda condition, a, b: a if condition else b,
+        "where": lambda condition, a, b: a if condition is sympy.true else b,
     }  # fmt: skip
     binary = {ast.Add: x.Add, ast.Sub: lambda a, b: a - b, ast.Mult: x.Mul, ast.Div: lambda a, b: a / b,
               ast.Pow: x.Pow}  # fmt: skip
 
     def convert(t):
         if isinstance(t, ast.Constant):
-            if t.value is None:  # clamp's missing bound
-                return None
             return x.Float(t.value) if isinstance(t.value, float) else x.Integer(t.value)
         if isinstance(t, ast.Name):
-            return symbols[t.id]
+            return CONSTANTS[t.id] if t.id in CONSTANTS else symbols[t.id]
         if isinstance(t, ast.BinOp):
             return binary[type(t.op)](convert(t.left), convert(t.right))
         if isinstance(t, ast.UnaryOp):
