@@ -35,21 +35,17 @@ SINH = define("sinh", scalar.sinh, lambda g, out, x: (g * cosh(x),), derivatives
 # cosh x: ∂/∂x = sinh x
 COSH = define("cosh", scalar.cosh, lambda g, out, x: (g * sinh(x),), derivatives=("sinh(x)",))
 
+
+def arcsin_slope(x):
+    """1/√(1 − x²), inf at ±1: the derivative of arcsin, and minus that of arccos."""
+    return reciprocal(sqrt(one_minus_square(x)))
+
+
 # arcsin x: ∂/∂x = 1/√(1 − x²), inf at ±1
-ASIN = define(
-    "asin",
-    scalar.asin,
-    lambda g, out, x: (g * reciprocal(sqrt(one_minus_square(x))),),
-    derivatives=("1/sqrt(1 - x**2)",),
-)
+ASIN = define("asin", scalar.asin, lambda g, out, x: (g * arcsin_slope(x),), derivatives=("1/sqrt(1 - x**2)",))
 
 # arccos x: ∂/∂x = −1/√(1 − x²), −inf at ±1
-ACOS = define(
-    "acos",
-    scalar.acos,
-    lambda g, out, x: (-g * reciprocal(sqrt(one_minus_square(x))),),
-    derivatives=("-1/sqrt(1 - x**2)",),
-)
+ACOS = define("acos", scalar.acos, lambda g, out, x: (-g * arcsin_slope(x),), derivatives=("-1/sqrt(1 - x**2)",))
 
 # arctan x: ∂/∂x = 1/(1 + x²)
 ATAN = define("atan", math.atan, lambda g, out, x: (g / (1 + x * x),), derivatives=("1/(1 + x**2)",))

@@ -173,7 +173,7 @@ def value_power(base, exponent):
     (With an integer exponent the power is real, but its derivative out·ln(base) is NaN: see power_exponent_share.)
     Under detect_anomaly the NaN raises, saying why.
     """
-    if base < 0 and not float(exponent).is_integer():
+    if base < 0 and math.isfinite(exponent) and not float(exponent).is_integer():
         if get_mode().anomaly:
             raise FloatingPointError(
                 f"detect_anomaly: pow: negative base {base!r} with the Value exponent {exponent!r} has no real "
@@ -207,7 +207,7 @@ def power_exponent_share(g, out, base):
 
 def power_rule(g, out, base, p):
     """∂(baseᵖ)/∂base = p·baseᵖ⁻¹; ∂(baseᵖ)/∂p = out·ln(base), 0 where base = 0."""
-    if float(base) < 0 and not float(p).is_integer():  # (−2)^0.5 is NaN: so is its slope, as PyTorch
+    if float(base) < 0 and math.isfinite(p) and not float(p).is_integer():  # (−2)^0.5 is NaN: so is its slope
         return g * out * math.nan, g * out * math.nan
     return g * power_slope(base, p), power_exponent_share(g, out, base)
 

@@ -203,7 +203,7 @@ class Value:
 
     @property
     def params(self):
-        """The op's parameter as a dict ({'exponent': 2.0}, {'right': 3.0} for x * 3, {'left': 3.0} for 3 - x)."""
+        """The op's parameter as a dict, {'exponent': 2.0} or {'right': 3.0} for x * 3 ({'left': …}: 3 - x), or None."""
         if self._rule is None or self._param is None or self._rule is user_op_rule:
             return None
         return {ops.BY_RULE[self._rule].param_name: self._param}

@@ -420,7 +420,9 @@ def test_where_refuses_a_value_as_its_condition():
 # --- A negative base with a Value exponent: NaN, as PyTorch, unless detect_anomaly is on
 
 
-@pytest.mark.parametrize(("base", "exponent"), [(-2.0, 0.5), (-2.0, 2.0), (-8.0, 1 / 3), (-2.0, 3.0), (2.0, 0.5)])
+@pytest.mark.parametrize(
+    ("base", "exponent"), [(-2.0, 0.5), (-2.0, 2.0), (-8.0, 1 / 3), (-2.0, 3.0), (2.0, 0.5), (-2.0, INF), (-0.5, INF)]
+)
 def test_a_negative_base_with_a_value_exponent_gives_torchs_nan(base, exponent):
     assert_matches_torch(lambda y: base**y, lambda y: base**y, exponent)
     assert_matches_torch(lambda b, y: b**y, lambda b, y: b**y, base, exponent)
