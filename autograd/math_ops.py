@@ -198,13 +198,21 @@ ATAN2 = binary(
     derivatives=("b/(a**2 + b**2)", "-a/(a**2 + b**2)"),
 )
 
+
+def over_hypot(x, out):
+    """x/out, and NaN at out = 0 (where x is 0 too: 0/0, as PyTorch), not a ZeroDivisionError.
+
+    A division, not x·(1/out): 1/out overflows to inf for a subnormal out, and 0·inf would be NaN."""
+    return x / out if float(out) != 0 else x * reciprocal(out)
+
+
 # √(a² + b²): ∂/∂a = a/out, ∂/∂b = b/out; NaN at a = b = 0 (0/0), as PyTorch
 HYPOT = binary(
     "hypot",
     math.hypot,
-    rule=lambda g, out, a, b: (g * a * reciprocal(out), g * b * reciprocal(out)),
-    right=lambda g, out, x, c: (g * x * reciprocal(out),),
-    left=lambda g, out, x, c: (g * x * reciprocal(out),),
+    rule=lambda g, out, a, b: (g * over_hypot(a, out), g * over_hypot(b, out)),
+    right=lambda g, out, x, c: (g * over_hypot(x, out),),
+    left=lambda g, out, x, c: (g * over_hypot(x, out),),
     expression="hypot(a, b)",
     derivatives=("a/out", "b/out"),
 )
