@@ -497,3 +497,20 @@ def test_the_two_input_functions_match_torch_at_random_points(a, b):
         if name in ("remainder", "floor_divide") and b == 0:
             continue
         assert_matches_torch(function(name), torch_fn, a, b, order=1, rel=1e-11)
+
+
+def test_explain_writes_the_new_ops_formulas():
+    # (each explanation is made outside an assert: explain names unlabelled nodes by the caller's variables)
+    x, w = Value(0.5, label="x"), Value(2.0, label="w")
+    clamped = str(autograd.explain(x.clamp(0, 1) * w, x)).splitlines()
+    assert clamped[1].strip() == "= w · (0 if x < 0 else 1 if x ≤ 1 else 0)" and clamped[-1].strip() == "= 2"
+    below = str(autograd.explain(x.clamp(max=1) * w, x))
+    assert "∂clamp(x, −inf, 1)/∂x" in below
+    larger = str(autograd.explain(autograd.maximum(x, w) * 3, w)).splitlines()
+    assert larger[1].strip() == "= 3 · (1 if w > x else 0 if w < x else 0.5)"
+    chosen = str(autograd.explain(autograd.where(x > 0, x * w, w) * 3, w))
+    assert "∂where(true, x·w, w)/∂w" in chosen and "= 3 · 0" in chosen  # the branch not taken carries 0
+    remainder = str(autograd.explain((x % w) * w, w))
+    assert "∂(x − w·floor(x/w))/∂w" in remainder
+    log2 = str(autograd.explain(autograd.log2(x), x)).splitlines()
+    assert log2[1].strip() == "= 2.885"
