@@ -42,11 +42,9 @@ def _checked_power(base, exponent):
 
 
 def _value_power(base, exponent):
-    if (base < 0).any():
-        raise ValueError(
-            "pow: negative base with a Value exponent (in autograd.compile): ∂/∂exponent = out·ln(base) needs base >= 0"
-        )
-    return _checked_power(base, exponent)
+    """base ** exponent for a Value exponent: NaN for a negative base and a fractional exponent, as ops.value_power."""
+    fractional = (base < 0) & (exponent != np.floor(exponent)) & np.isfinite(exponent)
+    return np.where(fractional, np.nan, _checked_power(np.where(fractional, 1.0, base), exponent))
 
 
 def _divide(a, b):

@@ -514,3 +514,20 @@ def test_explain_writes_the_new_ops_formulas():
     assert "∂(x − w·floor(x/w))/∂w" in remainder
     log2 = str(autograd.explain(autograd.log2(x), x)).splitlines()
     assert log2[1].strip() == "= 2.885"
+
+
+@pytest.mark.parametrize("base", [-2.0, 3.0])
+def test_compile_gives_a_negative_bases_nan_as_eager_does(base):
+    numpy = pytest.importorskip("numpy")
+    w, y = Value(0.5), Value(2.0)
+
+    def f(x):
+        return base ** (x * w) + (base * x) ** y
+
+    loss = autograd.compile(f)(numpy.array([1.0, 4.0]))
+    compiled = [loss, w.grad, y.grad]
+    w.grad = y.grad = 0.0
+    eager = (f(Value(1.0)) + f(Value(4.0))) / 2
+    eager.backward()
+    assert all(same(a, b) for a, b in zip(compiled, [eager.data, w.grad, y.grad], strict=True))
+    assert math.isnan(loss) == (base < 0)
