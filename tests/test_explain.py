@@ -18,7 +18,7 @@ sympy = pytest.importorskip("sympy")
 
 
 def single_neuron():
-    """The article "Backpropagation for a single neuron"'s example: x = 2, w = 3, b = 1, target 1."""
+    """The single neuron of the article "Backpropagation & Gradient Descent": x = 2, w = 3, b = 1, target 1."""
     x, w, b = Value(2.0, label="x"), Value(3.0, label="w"), Value(1.0, label="b")
     z = w * x + b
     z.label = "z"
@@ -72,7 +72,7 @@ def test_the_bias_keeps_its_factor_of_one():
 
 
 def two_layer_network():
-    """The 2-2-2 sigmoid network of the article "A Step by Step Backpropagation Example"."""
+    """The 2-2-2 sigmoid network of the article "Part 2 – Gradient descent and backpropagation"."""
     start = {"w1": 0.3, "w2": 0.2, "w3": -0.4, "w4": 0.6, "w5": 0.7, "w6": -0.3, "w7": 0.5, "w8": -0.1,
              "b1": 0.25, "b2": 0.45, "b3": 0.15, "b4": 0.35}  # fmt: skip
     p = {name: Value(v, label=name) for name, v in start.items()}

@@ -1,4 +1,4 @@
-"""Every notebook in notebooks/ runs from scratch without an error; their assert cells check the seeds' numbers."""
+"""Every notebook in notebooks/ runs from scratch without an error; their assert cells check the articles' numbers."""
 
 import pathlib
 

@@ -1,4 +1,4 @@
-"""The seed articles' worked examples, reproduced with the engine to the digits they print."""
+"""The worked examples of the articles the notebooks follow, reproduced with the engine to the digits they print."""
 
 import math
 
@@ -8,7 +8,7 @@ from autograd import Value
 
 
 def test_seed_003_single_sigmoid_neuron():
-    """Seed 003: x = 2, w = 3, b = 1, target 1, a = σ(wx + b), L = (a − y)²."""
+    """The neuron of "Backpropagation & Gradient Descent": x = 2, w = 3, b = 1, y = 1, a = σ(wx + b), L = (a − y)²."""
     x, w, b, y = Value(2.0, label="x"), Value(3.0, label="w"), Value(1.0, label="b"), 1.0
     z = w * x + b
     a = z.sigmoid()

@@ -1,6 +1,6 @@
-"""Training results that are known in advance: micrograd's moons demo, XOR, and the seeds' worked examples.
+"""Training results that are known in advance: micrograd's moons demo, XOR, and the articles' worked examples.
 
-Every expected number here comes from outside this code base (micrograd's demo, the seed articles, the data's
+Every expected number here comes from outside this code base (micrograd's demo, the articles, the data's
 own formula), not from a previous run of `fit`.
 """
 

@@ -81,7 +81,7 @@ def names(root):
 
 
 def neuron():
-    """Seed 003's neuron: x=2, w=3, b=1, z = w·x + b, a = σ(z), L = (a − 1)², after backward."""
+    """The "Backpropagation & Gradient Descent" neuron after backward: x=2, w=3, b=1, a = σ(w·x + b), L = (a − 1)²."""
     x, w, b = Value(2.0, label="x"), Value(3.0, label="w"), Value(1.0, label="b")
     wx = w * x
     z = wx + b
