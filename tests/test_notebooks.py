@@ -27,3 +27,15 @@ def test_notebook_is_committed_with_outputs(path):
     assert code, f"{path.name} has no code"
     assert all(cell.execution_count for cell in code), f"{path.name} has cells that were never run"
     assert notebook.cells[0].cell_type == "markdown", f"{path.name} should open with a paragraph on what it shows"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_committed_picture_shows_without_trust_and_no_progress_bar_is_frozen(path):
+    notebook = nbformat.read(path, as_version=4)
+    for k, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "image/svg+xml" in data:  # JupyterLab shows no SVG from an untrusted notebook, GitHub none at all
+                assert "image/png" in data, f"{path.name} cell {k}: an SVG with no PNG beside it"
+            text = output.get("text", "") + "".join(data.get("text/plain", ""))
+            assert "%|" not in text, f"{path.name} cell {k}: a progress bar saved as text"
