@@ -5,11 +5,11 @@ A Value is a node of a graph. It holds its `data`, its `grad` (∂output/∂self
 node with `make_node`; `backward.py` walks the nodes from the output back and applies their rules.
 """
 
-import functools
 import math
 
 from . import backward as engine
 from . import fastpath, ops
+from .compat import ValueCompat
 from .custom import UserOp, user_op_rule
 from .graph import describe
 from .modes import current as current_mode
@@ -19,7 +19,7 @@ from .scalar import as_real, not_a_number
 _new = object.__new__  # builds a node without running __init__'s checks: an op's data is already a float
 
 
-class Value:
+class Value(ValueCompat):
     """A scalar node: `data`, `grad`, `label`, `op` ('' for a leaf), `parents`, op `params` and `scope`."""
 
     # Slots keep a node small, and the cycle collector reads every node of a growing graph again and again.
@@ -196,38 +196,6 @@ class Value:
             return None
         return {ops.BY_RULE[self._rule].param_name: self._param}
 
-    # micrograd's names, for code written for micrograd and its lecture.
-
-    @property
-    def _prev(self):
-        """micrograd's `_prev`: the set of parents."""
-        return set(self.parents)
-
-    @property
-    def _op(self):
-        """micrograd's `_op`: the op's name, as `op`."""
-        return self.op
-
-    @property
-    def _backward(self):
-        """micrograd's `_backward()`: add this node's share of its `grad` into each parent's `grad`, once."""
-        if self._rule is user_op_rule:
-            return self._param.backward
-        return functools.partial(add_shares_to_parents, self)
-
-    @_backward.setter
-    def _backward(self, function):
-        if not callable(function):
-            raise TypeError(f"_backward must be a function of no arguments, got {type(function).__name__}")
-        if self._rule is user_op_rule:
-            self._param.backward = function
-        elif self._parents:
-            raise AttributeError(
-                f"_backward can only be set on a Value built as Value(data, children, op); this one is op "
-                f"{self.op!r}, whose rule chaingrad already has"
-            )
-        # A leaf (also an op's output built under no_grad) passes no gradient on: there is nothing to keep.
-
     # --- Conveniences
 
     def __repr__(self):
@@ -244,19 +212,6 @@ class Value:
     def detach(self):
         """A new leaf with the same data and label, cut off from this graph."""
         return Value(self.data, label=self.label)
-
-    # Comparisons look at data and return bool, so max(values) and sorting work; == and hash stay identity-based.
-    def __lt__(self, other):
-        return self.data < _compare_operand(other)
-
-    def __le__(self, other):
-        return self.data <= _compare_operand(other)
-
-    def __gt__(self, other):
-        return self.data > _compare_operand(other)
-
-    def __ge__(self, other):
-        return self.data >= _compare_operand(other)
 
     __hash__ = object.__hash__
 
@@ -308,12 +263,6 @@ def unary(x, op, param=None):
         return make_node(data, x, op.rule, param)
     number = as_real(x, f"{op.name}'s input")
     return op.forward(number) if param is None else op.forward(number, param)
-
-
-def add_shares_to_parents(node):
-    """One node's step of backward, as micrograd's `_backward` does it: parent.grad += g·∂node/∂parent."""
-    for parent, share in zip(node.parents, node.parent_shares(node.grad), strict=True):
-        parent.grad += share
 
 
 def op_name(rule, param=None):
@@ -375,12 +324,6 @@ def _constant(x, op):
                 f"numbers (int, float, bool, numpy scalar), {not_a_number(x)}"
             ) from None
         return None
-
-
-def _compare_operand(x):
-    if isinstance(x, Value):
-        return x.data
-    return as_real(x, "a Value can only be compared with a Value or a number; the other side")
 
 
 # The fast path's + - * /: `v op float` outside every mode, as `y = y * 1.01` in a loop, builds its node inside the
