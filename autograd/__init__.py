@@ -4,12 +4,15 @@
 Read value.py, ops.py and backward.py for the whole idea; fastpath.py holds what makes it fast.
 """
 
-from .backward import gradients
+from .backward import backward, gradients
 from .check import GradcheckError, gradcheck, gradgradcheck
 from .explanation import Explanation, explain
+from .forward import jvp
+from .function import Function, FunctionCtx
 from .functional import grad, hessian, jacobian, value_and_grad, vjp
 from .fused import FUSED_ACTIVATIONS, dot, linear, sum
 from .graph import topological_order
+from .hooks import RemovableHandle
 from .modes import current_scope, detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
 from .value import (
     Value,
@@ -33,11 +36,15 @@ __all__ = [
     "FUSED_ACTIVATIONS",
     "Explanation",
     "Explorer",
+    "Function",
+    "FunctionCtx",
     "GradcheckError",
     "GraphvizError",
     "GraphvizNotFoundError",
+    "RemovableHandle",
     "Value",
     "abs",
+    "backward",
     "cos",
     "current_scope",
     "detect_anomaly",
@@ -55,6 +62,7 @@ __all__ = [
     "hessian",
     "is_grad_enabled",
     "jacobian",
+    "jvp",
     "leaky_relu",
     "linear",
     "log",

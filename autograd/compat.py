@@ -1,18 +1,46 @@
-"""What a Value offers besides its ops: micrograd's names (`_prev`, `_op`, `_backward`) and comparisons by data.
+"""What a Value offers besides its ops: PyTorch's `requires_grad`, `is_leaf` and `register_hook`, micrograd's
+names (`_prev`, `_op`, `_backward`) and comparisons by data.
 
 A mixin with no slots of its own, so a Value stays as small as its own slots make it.
 """
 
 import functools
 
-from .custom import user_op_rule
+from . import hooks
+from .backward import CONSTANT, NOT_A_LEAF
+from .custom import UserOp
 from .scalar import as_real
 
 
 class ValueCompat:
-    """micrograd's `_prev`, `_op` and `_backward`, and `< <= > >=` on data (== and hash stay identity-based)."""
+    """PyTorch's names, micrograd's, and `< <= > >=` on data (== and hash stay identity-based)."""
 
     __slots__ = ()
+
+    def register_hook(self, hook):
+        """Call hook(grad) when this node's gradient is computed; a value it returns replaces the gradient.
+
+        For a leaf, grad is what this pass adds. Returns a handle whose `.remove()` removes the hook, as PyTorch's.
+        """
+        return hooks.register(self, hook)
+
+    @property
+    def requires_grad(self):
+        """False for a constant (Value(x, requires_grad=False), or an op's output under no_grad); else True."""
+        return bool(self._parents) or self._param is None
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        if self._parents:
+            if not flag:
+                raise RuntimeError(NOT_A_LEAF)
+            return
+        self._param = None if _flag(flag) else CONSTANT
+
+    @property
+    def is_leaf(self):
+        """True for a node no op made here (no parents): a Value you made, a constant, or a no_grad result."""
+        return not self._parents
 
     @property
     def _prev(self):
@@ -27,7 +55,7 @@ class ValueCompat:
     @property
     def _backward(self):
         """micrograd's `_backward()`: add this node's share of its `grad` into each parent's `grad`, once."""
-        if self._rule is user_op_rule:
+        if type(self._param) is UserOp:
             return self._param.backward
         return functools.partial(add_shares_to_parents, self)
 
@@ -35,7 +63,7 @@ class ValueCompat:
     def _backward(self, function):
         if not callable(function):
             raise TypeError(f"_backward must be a function of no arguments, got {type(function).__name__}")
-        if self._rule is user_op_rule:
+        if type(self._param) is UserOp:
             self._param.backward = function
         elif self._parents:
             raise AttributeError(
@@ -68,3 +96,9 @@ def _compare_operand(x):
     if hasattr(x, "parent_shares"):  # a Value
         return x.data
     return as_real(x, "a Value can only be compared with a Value or a number; the other side")
+
+
+def _flag(flag):
+    if not isinstance(flag, bool):
+        raise TypeError(f"requires_grad must be True or False, got {type(flag).__name__}: {flag!r:.60}")
+    return flag

@@ -26,6 +26,10 @@ class UserOp:
     def __init__(self, name):
         self.name, self.backward = name, _nothing
 
+    def accumulate(self, node, g):
+        """The fast path's step: the closure, which reads node.grad (the fast path has set it to g)."""
+        self.backward()
+
     def shares(self, node, g, create_graph):
         """Each parent's share of g, found by running the closure on zeroed grads, then putting every grad back."""
         if create_graph:
@@ -59,4 +63,4 @@ def _nothing():
 
 @fastpath.accumulates(user_op_rule)
 def _run_closure(node, g):
-    node._param.backward()  # reads node.grad, which the fast path has already set to g
+    node._param.accumulate(node, g)  # a UserOp's closure, or an autograd.Function's backward (function.py)

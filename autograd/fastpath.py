@@ -40,6 +40,10 @@ in one process, 40 interleaved rounds with the lock and with a no-op in its plac
 
 from .modes import current as current_mode
 
+# What a leaf that does not require grad (Value(x, requires_grad=False), an op of such constants) records as
+# its _param: the operator below hands `constant op float` to `binary`, which makes a constant of it.
+CONSTANT = "requires_grad=False"
+
 _new = object.__new__
 _ACCUMULATORS = {}  # rule -> add(node, g): adds every parent's share of g straight into its .grad
 
@@ -124,10 +128,10 @@ def inner_order(root):
 def inline_operator(op, binary):
     """Value's method for `self op other`, as `binary(self, op, other)` computes it, with `self op float` outside
     every mode built right here: the node `make_node` would build, without calling `binary` and `make_node`."""
-    forward, rule = op.right.forward, op.right.rule
+    forward, rule, constant = op.right.forward, op.right.rule, CONSTANT
 
     def method(self, other):
-        if other.__class__ is float and current_mode.get() is None:
+        if other.__class__ is float and current_mode.get() is None and self._param is not constant:
             node = _new(self.__class__)
             node.data, node.grad = forward(self.data, other), 0.0
             node._parents, node._rule, node._param = self, rule, other
