@@ -9,6 +9,7 @@ import functools
 from . import hooks
 from .backward import CONSTANT, NOT_A_LEAF
 from .custom import UserOp
+from .fastpath import CONSTANTS_MADE
 from .scalar import as_real
 
 
@@ -35,7 +36,9 @@ class ValueCompat:
             if not flag:
                 raise RuntimeError(NOT_A_LEAF)
             return
-        self._param = None if _flag(flag) else CONSTANT
+        if not _flag(flag):
+            CONSTANTS_MADE[0] = True
+        self._param = None if flag else CONSTANT
 
     @property
     def is_leaf(self):

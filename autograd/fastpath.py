@@ -43,6 +43,9 @@ from .modes import current as current_mode
 # What a leaf that does not require grad (Value(x, requires_grad=False), an op of such constants) records as
 # its _param: the operator below hands `constant op float` to `binary`, which makes a constant of it.
 CONSTANT = "requires_grad=False"
+# True once any constant has been made: only then does make_node look for constants among an n-ary node's parents.
+# Scanning every dot node's parents for them made mlp_step 1.18x slower (in-process A/B, medians of 10 rounds).
+CONSTANTS_MADE = [False]
 
 _new = object.__new__
 _ACCUMULATORS = {}  # rule -> add(node, g): adds every parent's share of g straight into its .grad

@@ -13,6 +13,7 @@ from .backward import CONSTANT, NO_GRAPH
 from .backward import backward as backpropagate
 from .compat import ValueCompat
 from .custom import UserOp, user_op_rule
+from .fastpath import CONSTANTS_MADE
 from .graph import describe
 from .modes import current as current_mode
 from .modes import get_mode
@@ -42,7 +43,7 @@ class Value(ValueCompat):
         if label:
             self.label = _text(label, "label")
         if not requires_grad:  # a constant: ops treat it as a plain number, backward never writes its grad
-            self._param = CONSTANT
+            self._param, CONSTANTS_MADE[0] = CONSTANT, True
             return
         if current_mode.get() is None and not _children:  # a plain leaf outside every mode: nothing more to do
             return
@@ -231,7 +232,7 @@ def make_node(data, parents, rule, param=None):
     constants only is a constant.
     """
     if parents.__class__ is tuple:
-        if CONSTANT in map(_PARAM, parents):
+        if CONSTANTS_MADE[0] and CONSTANT in map(_PARAM, parents):
             parents = tuple(Value(p.data) if p._param is CONSTANT else p for p in parents)
             if all(p._param is CONSTANT for p in parents):
                 return constant(data)
@@ -297,6 +298,7 @@ def constant(data):
     node = _new(Value)
     node.data, node.grad = data, 0.0
     node._parents, node._rule, node._param = (), None, CONSTANT
+    CONSTANTS_MADE[0] = True
     return node
 
 
