@@ -24,8 +24,8 @@ NO_GRAPH = "computed under no_grad"
 CONSTANT = fastpath.CONSTANT
 
 NOT_A_LEAF = (
-    "requires_grad: only a leaf's flag can be changed (this Value is an op's output, which requires grad because "
-    "its inputs do); to use its number as a constant, write Value(v.data, requires_grad=False)"
+    "requires_grad: only a leaf's flag can be changed, as in PyTorch (this Value is an op's output, which requires "
+    "grad because its inputs do); to use its number as a constant, write Value(v.data, requires_grad=False)"
 )
 
 
@@ -72,7 +72,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
             grads[root] = grads[root] + seed if root in grads else seed
         with GRAD_LOCK:
             for node, g in _gradients(grads, create_graph).items():
-                node.grad = float(g) if node.parents else node.grad + g
+                if node._param is not CONSTANT:  # a constant only meets backward as a micrograd-style op's child
+                    node.grad = float(g) if node.parents else node.grad + g
         return
     if len(roots) == 1:
         root, seed = roots[0], seeds[0]

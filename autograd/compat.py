@@ -33,9 +33,7 @@ class ValueCompat:
     @requires_grad.setter
     def requires_grad(self, flag):
         if self._parents:
-            if not flag:
-                raise RuntimeError(NOT_A_LEAF)
-            return
+            raise RuntimeError(NOT_A_LEAF)
         if not _flag(flag):
             CONSTANTS_MADE[0] = True
         self._param = None if flag else CONSTANT

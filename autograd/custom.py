@@ -27,8 +27,12 @@ class UserOp:
         self.name, self.backward = name, _nothing
 
     def accumulate(self, node, g):
-        """The fast path's step: the closure, which reads node.grad (the fast path has set it to g)."""
+        """The fast path's step: the closure, which reads node.grad (the fast path has set it to g); a constant
+        child's grad is put back after it, since the closure adds into every child's."""
+        constants = [(child, child.grad) for child in node._parents if child._param is fastpath.CONSTANT]
         self.backward()
+        for child, grad in constants:
+            child.grad = grad
 
     def shares(self, node, g, create_graph):
         """Each parent's share of g, found by running the closure on zeroed grads, then putting every grad back."""

@@ -52,10 +52,12 @@ class Value(ValueCompat):
             self.scope = mode.scope
         if _children:  # an op's output built the micrograd way: Value(t, (self,), 'tanh'), then out._backward = ...
             parents, user_op = _children_tuple(data, _children), UserOp(_text(_op, "_op"))
-            if mode.grad_enabled:
-                self._parents, self._rule, self._param = parents, user_op_rule, user_op
-            else:
+            if not mode.grad_enabled:
                 self._param = NO_GRAPH
+            elif all(parent._param is CONSTANT for parent in parents):  # an op of constants only is a constant
+                self._param = CONSTANT
+            else:
+                self._parents, self._rule, self._param = parents, user_op_rule, user_op
             if mode.anomaly:
                 _check_forward(self.data, user_op_rule, user_op, parents)
 
@@ -233,9 +235,9 @@ def make_node(data, parents, rule, param=None):
     """
     if parents.__class__ is tuple:
         if CONSTANTS_MADE[0] and CONSTANT in map(_PARAM, parents):
-            parents = tuple(Value(p.data) if p._param is CONSTANT else p for p in parents)
             if all(p._param is CONSTANT for p in parents):
                 return constant(data)
+            parents = tuple(Value(p.data) if p._param is CONSTANT else p for p in parents)
     elif parents._param is CONSTANT:
         return constant(data)
     return _node(data, parents, rule, param)
@@ -281,7 +283,7 @@ def binary(a, op, b):
     if isinstance(b, Value):
         return _node(op.left.forward(c, b.data), b, op.left.rule, c)
     other = _constant(b, op)  # both sides constants: so is the result
-    return NotImplemented if other is None else constant(op.values.forward(c, other))
+    return NotImplemented if other is None else constant(op.right.forward(c, other))
 
 
 def unary(x, op, param=None):
