@@ -57,31 +57,48 @@ def _gradients(grads, create_graph):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     """Set `.grad` from `tensors` (a Value or a list of them), each seeded with its grad_tensor (default 1.0).
 
-    torch.autograd.backward: a list is one pass of the sum of their gradients. Leaves accumulate (+=), inner nodes
-    get this pass's gradient. `retain_graph` is accepted and changes nothing: no graph is ever freed here.
-    With `create_graph=True` a leaf's gradient is a Value and an inner node's is its number: a Value there would
-    be a graph that refers back to the node, a reference cycle.
+    torch.autograd.backward: a list is one pass of the sum of their gradients. `retain_graph` is accepted and
+    changes nothing: no graph is ever freed here. See `backward_from` for what each node's `.grad` gets.
     """
+    if is_value(tensors):
+        return backward_from(tensors, 1.0 if grad_tensors is None else grad_tensors, create_graph)
     roots, seeds = _roots_and_seeds(tensors, grad_tensors)
     for i, root in enumerate(roots):
-        _check_requires_grad(root, f"element {i} of tensors" if len(roots) > 1 else "this Value")
+        _check_requires_grad(root, f"element {i} of tensors")
     seeds = [_as_seed(s, create_graph, type(r)) for r, s in zip(roots, seeds, strict=True)]
     if create_graph or get_mode().anomaly or hooks.LIVE[0]:
         grads = {}
         for root, seed in zip(roots, seeds, strict=True):  # a root listed twice: both seeds
             grads[root] = grads[root] + seed if root in grads else seed
-        with GRAD_LOCK:
-            for node, g in _gradients(grads, create_graph).items():
-                if node._param is not CONSTANT:  # a constant only meets backward as a micrograd-style op's child
-                    node.grad = float(g) if node.parents else node.grad + g
-        return
-    if len(roots) == 1:
-        root, seed = roots[0], seeds[0]
-    else:  # one pass from a node whose parents are the roots and which hands each its seed
-        root, seed = object.__new__(type(roots[0])), 1.0
-        root.data, root.grad, root._parents, root._rule, root._param = 0.0, 0.0, tuple(roots), _seeds, seeds
+        return _set_grads(grads, create_graph)
+    root = object.__new__(type(roots[0]))  # one pass from a node whose parents are the roots, handing each its seed
+    root.data, root.grad, root._parents, root._rule, root._param = 0.0, 0.0, tuple(roots), _seeds, seeds
     with GRAD_LOCK:
-        fastpath.backward(root, seed)
+        fastpath.backward(root, 1.0)
+
+
+def backward_from(root, seed=1.0, create_graph=False):
+    """Value.backward: set `.grad` on every node `root` depends on: leaves accumulate (+=), inner nodes get this
+    pass's gradient.
+
+    With `create_graph=True` a leaf's gradient is a Value and an inner node's is its number: a Value there would
+    be a graph that refers back to the node, a reference cycle. Hooks and detect_anomaly take the reference path.
+    """
+    _check_root(root)
+    _check_requires_grad(root, "this Value")
+    if create_graph or get_mode().anomaly or hooks.LIVE[0]:
+        _set_grads({root: _as_seed(seed, create_graph, type(root))}, create_graph)
+    else:
+        seed = _as_seed(seed, False, type(root))
+        with GRAD_LOCK:
+            fastpath.backward(root, seed)
+
+
+def _set_grads(seeds, create_graph):
+    with GRAD_LOCK:
+        for node, g in _gradients(seeds, create_graph).items():
+            if node._param is not CONSTANT:  # a constant only meets backward as a micrograd-style op's child
+                node.grad = float(g) if node.parents else node.grad + g
 
 
 def _seeds(node, g):
@@ -112,12 +129,14 @@ def _roots_and_seeds(tensors, grad_tensors):
 
 def _check_requires_grad(root, which):
     """The RuntimeError PyTorch raises for backward from a Value that has no graph, saying why it has none."""
-    if root._param is NO_GRAPH and not root._parents:
+    if root._parents or root._param is None:  # an op's output, or a leaf you made: it requires grad
+        return
+    if root._param is NO_GRAPH:
         raise RuntimeError(
             f"backward: {which} was computed under no_grad, so it recorded no graph and no gradient can reach "
             "the values it came from; compute it outside no_grad (or inside enable_grad) to backpropagate"
         )
-    if root._param is CONSTANT and not root._parents:
+    if root._param is CONSTANT:
         raise RuntimeError(
             f"backward: {which} does not require grad: it was made with requires_grad=False, or computed from such "
             "constants only, so it has no graph and no gradient to compute; make the Values to differentiate "

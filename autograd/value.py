@@ -10,7 +10,7 @@ import operator
 
 from . import fastpath, ops
 from .backward import CONSTANT, NO_GRAPH
-from .backward import backward as backpropagate
+from .backward import backward_from as backpropagate
 from .compat import ValueCompat
 from .custom import UserOp, user_op_rule
 from .fastpath import CONSTANTS_MADE
@@ -162,7 +162,7 @@ class Value(ValueCompat):
         With `create_graph=True` the gradients are Values built from Value ops, so they can be differentiated again.
         `retain_graph` is PyTorch's, accepted and ignored: backward never frees a graph here, so any may run again.
         """
-        backpropagate(self, grad, retain_graph, create_graph)
+        backpropagate(self, grad, create_graph)
 
     def parent_shares(self, g, create_graph=False):
         """g·∂self/∂parent for each parent: one step of the chain rule, for the gradient g that reached this node.
