@@ -32,6 +32,23 @@ from .value import (
 )
 from .viz import Explorer, GraphvizError, GraphvizNotFoundError, draw, explore, to_dot
 
+
+def compile(f, static_argnums=(), has_aux=False):
+    """f(*sample_inputs) -> scalar Value for ONE sample, compiled to run over a batch with numpy.
+
+    `cf = autograd.compile(f)`; `cf(*batch_inputs, reduction='mean')` returns the reduced loss as a float and adds
+    its gradient into `.grad` of every Value f closes over (a model's parameters), as the eager loop over the
+    samples would; reduction='none' returns the per-sample losses and computes no gradient. f is traced once per
+    input shape; inputs in `static_argnums` reach f as plain Python values (labels a loss branches on), traced
+    once per distinct value. With has_aux, f returns (loss, aux) and cf returns (loss, aux per sample). Needs numpy.
+    """
+    try:
+        from .compiler import compile as compile_batched  # numpy is imported only on this path
+    except ImportError as error:
+        raise ImportError(f"autograd.compile needs numpy: pip install numpy ({error})") from error
+    return compile_batched(f, static_argnums, has_aux)
+
+
 __all__ = [
     "FUSED_ACTIVATIONS",
     "Explanation",
@@ -45,6 +62,7 @@ __all__ = [
     "Value",
     "abs",
     "backward",
+    "compile",
     "cos",
     "current_scope",
     "detect_anomaly",

@@ -104,6 +104,12 @@ def _simplify(tree):
     if isinstance(op, (ast.Add, ast.Sub)) and _is_number(right) and right.value < 0:
         flipped = ast.Sub() if isinstance(op, ast.Add) else ast.Add()
         return ast.BinOp(left=left, op=flipped, right=number(-right.value))
+    negative_factor = isinstance(right, ast.BinOp) and isinstance(right.op, ast.Mult) and _is_number(right.left)
+    if isinstance(op, (ast.Add, ast.Sub)) and negative_factor and right.left.value < 0:  # a + (−0.3)·b → a − 0.3·b
+        flipped = ast.Sub() if isinstance(op, ast.Add) else ast.Add()
+        return ast.BinOp(
+            left=left, op=flipped, right=ast.BinOp(left=number(-right.left.value), op=ast.Mult(), right=right.right)
+        )
     return tree
 
 

@@ -34,7 +34,15 @@ REL_TOL, ABS_TOL = 1e-9, 1e-12
 REFERENCES = ("micrograd", "micrograd_nogc", "numpy", "torch_tensor")  # the first that ran sets the gradients
 NOT_APPLICABLE = {
     ("torch_tensor", "deep_chain"): "no batched form: each op needs the previous one",
+    ("chaingrad_compiled", "deep_chain"): "no batch: one sample",
+    ("chaingrad_compiled", "wide_sum"): "no batch: one sample",
+    ("chaingrad_compiled", "expr_mix"): "not adapted",
+    ("micrograd_nogc", "moons_10k"): "not run: micrograd's row with GC is minutes already",
+    ("torch_scalar", "moons_10k"): "not run: one 0-d tensor op at a time would take minutes",
 }
+ROUND_LIMITS = {("micrograd", "moons_10k"): 1}  # reduced rounds: one run takes minutes
+TIMEOUT_FLOORS = {("micrograd", "moons_10k"): 3600.0}  # seconds at full size: ~5 min alone, far more on a busy machine
+COMPILED_REL_TOL = 1e-12  # issue 15: the compiled gradients equal eager chaingrad's to this
 ISSUE_NUMBERS = {  # measured in issue 6 on the project's machines (2 cores, CPython 3.11), for engines not installed
     "micrograd_rust": "issue 6 measured micrograd-rust 0.1.0 at 31.4 ms (mlp_step), segfault beyond ~52,000 "
     "(deep_chain), 1.9 s (wide_sum)",
@@ -45,6 +53,8 @@ WORKLOAD_TITLES = {
     "deep_chain": "a chain of {chain:,} ops from one leaf (y·1.000001 and y + 0.000001, alternating), then backward",
     "wide_sum": "the sum of {terms:,} products aᵢ·bᵢ of leaves, then backward",
     "expr_mix": "micrograd's test_more_ops expression, {reps:,} independent graphs, each with its backward",
+    "moons_10k": "a wider network on more points: MLP(2, [32, 32, 1]), {moons:,} moons points, hinge loss + "
+    "1e-4·Σp², one full-batch step: forward + backward + SGD update (lr 0.1)",
 }
 
 
@@ -94,7 +104,7 @@ def parse_args(argv):
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the markdown report (default %(default)s)")
     parser.add_argument("--timeout", type=float, help="seconds per process (default 900, tiny: 120)")
     parser.add_argument("--check-targets", action="store_true",
-                        help="exit non-zero if chaingrad misses issue 6's targets")
+                        help="exit non-zero if chaingrad misses issue 6's or 15's targets")
     args = parser.parse_args(argv)
     args.argv = list(argv)
     if args.rounds < 1:
@@ -119,10 +129,11 @@ def run_round(engine, workload, args, count_nodes):
     command = [sys.executable, "-m", "benchmarks.workloads", engine, workload, "--size", args.size]
     if count_nodes:
         command.append("--count-nodes")
+    timeout = max(args.timeout, TIMEOUT_FLOORS.get((engine, workload), 0.0)) if args.size == "full" else args.timeout
     try:
-        proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout)
+        proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {"error": f"timeout after {args.timeout:g} s"}
+        return {"error": f"timeout after {timeout:g} s"}
     if proc.returncode < 0:
         return {"error": f"crashed ({signal.Signals(-proc.returncode).name})"}
     lines = proc.stdout.strip().splitlines()
@@ -142,9 +153,10 @@ def run_cell(engine, workload, args):
     if (engine, workload) in NOT_APPLICABLE or not hasattr(ENGINES[engine], workload):
         cell.status, cell.message = "n/a", NOT_APPLICABLE.get((engine, workload), "no adapter")
         return cell
-    for k in range(args.rounds):
+    rounds = min(args.rounds, ROUND_LIMITS.get((engine, workload), args.rounds))
+    for k in range(rounds):
         result = run_round(engine, workload, args, count_nodes=k == 0)
-        progress(f"  {workload:<10} {engine:<15} round {k + 1}/{args.rounds}: "
+        progress(f"  {workload:<10} {engine:<18} round {k + 1}/{rounds}: "
                  f"{result['error'] if 'error' in result else format_time(result['seconds'])}")
         if "error" in result:
             cell.status, cell.message = "failed", result["error"]
@@ -160,12 +172,12 @@ def progress(message):
 # --- checking -----------------------------------------------------------------------------------------------------
 
 
-def compare(checksums, reference):
+def compare(checksums, reference, rel_tol=REL_TOL):
     """The checksums that differ from the reference's beyond relative 1e-9, as 'name: got x, expected y'."""
     problems = []
     for name, expected in reference.items():
         got = checksums.get(name)
-        if got is None or not math.isclose(got, expected, rel_tol=REL_TOL, abs_tol=ABS_TOL):
+        if got is None or not math.isclose(got, expected, rel_tol=rel_tol, abs_tol=ABS_TOL):
             problems.append(f"{name}: got {got!r}, expected {expected!r}")
     return problems
 
@@ -202,7 +214,7 @@ def speedups(cells, cell):
 
 
 def targets(cells):
-    """Issue 6's targets for chaingrad: [(target, met, measured)]."""
+    """Issue 6's targets for chaingrad, then issue 15's for chaingrad compiled: [(target, met, measured)]."""
     mlp, chain, wide = (find(cells, "chaingrad", w) for w in ("mlp_step", "deep_chain", "wide_sum"))
     mlp_gc, mlp_net = speedups(cells, mlp) if mlp else (None, None)
     wide_gc, _ = speedups(cells, wide) if wide else (None, None)
@@ -217,7 +229,39 @@ def targets(cells):
         ("deep_chain ≤ 400 bytes per node", at_most(per_node, 400),
          f"{per_node:.0f} B" if per_node else "not measured"),
         ("wide_sum ≥ 5x faster than micrograd, GC counted", at_least(wide_gc, 5), format_ratio(wide_gc)),
+        *compiled_targets(cells),
     ]
+
+
+def compiled_targets(cells):
+    """Issue 15's: compiled mlp_step ≤ 3x hand-written numpy's time, compiled moons_10k ≤ 2x PyTorch tensors',
+    and the compiled gradients equal eager chaingrad's to 1e-12."""
+    mlp = time_ratio(cells, "chaingrad_compiled", "numpy", "mlp_step")
+    moons = time_ratio(cells, "chaingrad_compiled", "torch_tensor", "moons_10k")
+    checked, problems = [], []
+    for workload in ("mlp_step", "moons_10k"):
+        compiled, eager = find(cells, "chaingrad_compiled", workload), find(cells, "chaingrad", workload)
+        if compiled and eager:
+            checked.append(workload)
+            problems += [p for r in compiled.rounds for p in compare(r["checksums"], eager.first["checksums"],
+                                                                     COMPILED_REL_TOL)]
+    gradients = ("equal" if not problems else f"differ: {problems[0]}") if checked else "not measured"
+    return [
+        ("compiled mlp_step ≤ 3x hand-written numpy's time", at_most(mlp, 3), ratio_to(mlp, "numpy's")),
+        ("compiled moons_10k ≤ 2x PyTorch tensors' time", at_most(moons, 2), ratio_to(moons, "PyTorch's")),
+        (f"compiled gradients equal eager chaingrad's to {COMPILED_REL_TOL:g} ({', '.join(checked) or 'none'})",
+         bool(checked) and not problems, gradients),
+    ]
+
+
+def time_ratio(cells, engine, other, workload):
+    """engine's median time / other's on workload, or None if either did not run."""
+    a, b = find(cells, engine, workload), find(cells, other, workload)
+    return a.seconds / b.seconds if a and b else None
+
+
+def ratio_to(ratio, whose):
+    return f"{ratio:.2f}x {whose}" if ratio is not None else "not measured"
 
 
 def at_least(value, bound):
@@ -412,7 +456,8 @@ def report(cells, args, failures):
     for workload in args.workloads:
         lines += ["", f"## `{workload}`: {WORKLOAD_TITLES[workload].format(**sizes._asdict())}", "",
                   workload_table(cells, args.engines, workload)]
-    lines += ["", "## Gradient check", "", gradient_summary(failures), "", "## Issue 6 targets for chaingrad", "",
+    lines += ["", "## Gradient check", "", gradient_summary(failures), "",
+              "## Targets for chaingrad (issue 6) and chaingrad compiled (issue 15)", "",
               targets_table(cells)]
     return "\n".join(lines) + "\n"
 

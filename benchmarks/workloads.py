@@ -1,4 +1,4 @@
-"""The four workloads for every engine, and the worker that times one of them in a fresh interpreter.
+"""The five workloads for every engine, and the worker that times one of them in a fresh interpreter.
 
 `python -m benchmarks.workloads ENGINE WORKLOAD [--size full|tiny] [--count-nodes]` runs ONE round: it prepares
 the inputs (untimed), runs the workload once at tiny size to warm up, then times a run (runs shorter than half a
@@ -11,13 +11,16 @@ The timed run is the whole step: making the leaves, building the graph, backward
 grads and the SGD update. Freeing the graph afterwards is not timed (the worker exits without tearing it down).
 """
 
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's BLAS on one thread, as PyTorch here (before any import)
+
 import argparse
 import contextlib
 import gc
 import itertools
 import json
 import math
-import os
 import random
 import resource
 import sys
@@ -26,20 +29,22 @@ from collections import namedtuple
 
 # --- sizes and inputs: plain Python numbers, the same for every engine ----------------------------------------------
 
-Sizes = namedtuple("Sizes", "points chain terms reps")
+Sizes = namedtuple("Sizes", "points chain terms reps moons")
 SIZES = {
-    "full": Sizes(points=100, chain=1_000_000, terms=1_000_000, reps=10_000),
-    "tiny": Sizes(points=5, chain=1_000, terms=1_000, reps=10),
+    "full": Sizes(points=100, chain=1_000_000, terms=1_000_000, reps=10_000, moons=10_000),
+    "tiny": Sizes(points=5, chain=1_000, terms=1_000, reps=10, moons=12),
 }
-WORKLOADS = ("mlp_step", "deep_chain", "wide_sum", "expr_mix")
+WORKLOADS = ("mlp_step", "deep_chain", "wide_sum", "expr_mix", "moons_10k")
 
 SEED = 1337
 NIN, NOUTS = 2, (16, 16, 1)  # micrograd's demo network: 337 parameters
+MOONS_NOUTS = (32, 32, 1)  # moons_10k's wider network: 1,185 parameters
+MICROGRAD_CHUNK = 250  # moons_10k on micrograd: points per graph (a graph of all 10,000 would need ~30 GB)
 ALPHA = 1e-4  # L2 weight of micrograd's demo loss
 LR = 0.1  # SGD learning rate
 X0, MUL, ADD = 0.5, 1.000001, 0.000001  # deep_chain: y = x0, then y = y * MUL, y = y + ADD, alternating
 
-MLPData = namedtuple("MLPData", "X y weights")
+MLPData = namedtuple("MLPData", "X y weights nouts", defaults=(NOUTS,))
 SumData = namedtuple("SumData", "A B")
 
 
@@ -56,17 +61,17 @@ def moons(n, noise=0.1, seed=SEED):
     return X, y
 
 
-def mlp_weights(seed=SEED):
+def mlp_weights(seed=SEED, nouts=NOUTS):
     """One fixed set of U(−1, 1) parameters in micrograd's order: layer by layer, neuron by neuron, w₀ … wₙ₋₁, b."""
     rng = random.Random(seed + 1)
-    sizes = [NIN, *NOUTS]
+    sizes = [NIN, *nouts]
     count = sum((nin + 1) * nout for nin, nout in itertools.pairwise(sizes))
     return [rng.uniform(-1.0, 1.0) for _ in range(count)]
 
 
-def layer_rows(flat):
+def layer_rows(flat, nouts=NOUTS):
     """The flat parameters as [[row, …] per layer], a row being one neuron's [w₀ … wₙ₋₁, b]."""
-    sizes, layers, k = [NIN, *NOUTS], [], 0
+    sizes, layers, k = [NIN, *nouts], [], 0
     for nin, nout in itertools.pairwise(sizes):
         layers.append([flat[k + j * (nin + 1): k + (j + 1) * (nin + 1)] for j in range(nout)])
         k += (nin + 1) * nout
@@ -85,6 +90,8 @@ def inputs(workload, size):
         return SumData(*([rng.uniform(-1.0, 1.0) for _ in range(sizes.terms)] for _ in range(2)))
     if workload == "expr_mix":
         return sizes.reps
+    if workload == "moons_10k":
+        return MLPData(*moons(sizes.moons), mlp_weights(nouts=MOONS_NOUTS), MOONS_NOUTS)
     raise ValueError(f"unknown workload {workload!r}; choose from {', '.join(WORKLOADS)}")
 
 
@@ -192,7 +199,7 @@ class Chaingrad:
         import nn
         from nn import functional as F
 
-        model = nn.MLP(NIN, list(NOUTS))
+        model = nn.MLP(NIN, list(data.nouts))
         params = model.parameters()
         for p, w in zip(params, data.weights, strict=True):
             p.data = w
@@ -209,6 +216,8 @@ class Chaingrad:
             return mlp_checksums(loss.data, [p.grad for p in params], [p.data for p in params])
 
         return Case(run, read, self.count, "nn.MLP, F.hinge_loss + F.l2_penalty")
+
+    moons_10k = mlp_step
 
     def deep_chain(self, n):
         from autograd import Value
@@ -251,6 +260,47 @@ class Chaingrad:
         import autograd
 
         return len(autograd.topological_order(root))
+
+
+class ChaingradCompiled:
+    """chaingrad's own per-sample code, run over the batch by autograd.compile (traced in the untimed setup)."""
+
+    label = "chaingrad compiled"
+    modules = ("autograd", "nn", "numpy")
+    disable_gc = False
+
+    def mlp_step(self, data):
+        import numpy as np
+
+        import autograd
+        import nn
+        from nn import functional as F
+
+        model = nn.MLP(NIN, list(data.nouts))
+        params = model.parameters()
+        for p, w in zip(params, data.weights, strict=True):
+            p.data = w
+
+        def sample_loss(x, label):
+            return F.hinge_loss([model(x)], [label]) + F.l2_penalty(params, alpha=ALPHA)
+
+        step = autograd.compile(sample_loss, static_argnums=(1,))  # the label, whose sign hinge_loss reads
+        X, y = np.array(data.X), np.array(data.y)
+        step(X[:2], y[:2], reduction="none")  # the trace, for both labels (moons alternates them)
+
+        def run():
+            for p in params:  # model.zero_grad(), without walking the modules for the parameters again
+                p.grad = 0.0
+            loss = step(X, y)
+            sgd(params)
+            return loss
+
+        def read(loss):
+            return mlp_checksums(loss, [p.grad for p in params], [p.data for p in params])
+
+        return Case(run, read, note="autograd.compile(per-sample F.hinge_loss + F.l2_penalty), label static")
+
+    moons_10k = mlp_step
 
 
 def values_expr_mix(Value, reps, count):
@@ -299,6 +349,39 @@ class Micrograd:
             return mlp_checksums(loss.data, [p.grad for p in params], [p.data for p in params])
 
         return Case(run, read, self.count)
+
+    def moons_10k(self, data):
+        """mlp_step's loss, its graph built and back-propagated MICROGRAD_CHUNK points at a time (the mean's
+        gradient is the sum of the chunks'), so that it fits in memory; the L2 term with the last chunk."""
+        from micrograd.engine import Value
+        from micrograd.nn import MLP
+
+        model = MLP(NIN, list(data.nouts))
+        params = model.parameters()
+        for p, w in zip(params, data.weights, strict=True):
+            p.data = w
+        n = len(data.X)
+        note = self.raise_recursion_limit(2 * (MICROGRAD_CHUNK + len(params)))  # the sums are chains of adds
+
+        def run():
+            model.zero_grad()
+            total = 0.0
+            for start in range(0, n, MICROGRAD_CHUNK):
+                X, y = data.X[start : start + MICROGRAD_CHUNK], data.y[start : start + MICROGRAD_CHUNK]
+                scores = [model(list(map(Value, x))) for x in X]
+                losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores, strict=True)]
+                loss = sum(losses) * (1.0 / n)
+                if start + MICROGRAD_CHUNK >= n:
+                    loss = loss + ALPHA * sum(p * p for p in params)
+                loss.backward()
+                total += loss.data
+            sgd(params)
+            return total
+
+        def read(loss):
+            return mlp_checksums(loss, [p.grad for p in params], [p.data for p in params])
+
+        return Case(run, read, note=f"graphs of {MICROGRAD_CHUNK} points at a time, their gradients summed; {note}")
 
     def deep_chain(self, n):
         from micrograd.engine import Value
@@ -478,7 +561,7 @@ class TorchTensor:
     def mlp_step(self, data):
         torch = import_torch()
 
-        blocks = [torch.tensor(rows, dtype=torch.float64) for rows in layer_rows(data.weights)]
+        blocks = [torch.tensor(rows, dtype=torch.float64) for rows in layer_rows(data.weights, data.nouts)]
         params = [t for block in blocks for t in (block[:, :-1].clone(), block[:, -1].clone())]
         for p in params:
             p.requires_grad_()
@@ -507,6 +590,8 @@ class TorchTensor:
             return mlp_checksums(loss.item(), flat([p.grad for p in params]).tolist(), flat(params).tolist())
 
         return Case(run, read)
+
+    moons_10k = mlp_step
 
     def wide_sum(self, data):
         torch = import_torch()
@@ -552,7 +637,7 @@ class Numpy:
     def mlp_step(self, data):
         import numpy as np
 
-        blocks = [np.array(rows) for rows in layer_rows(data.weights)]
+        blocks = [np.array(rows) for rows in layer_rows(data.weights, data.nouts)]
         params = [t for block in blocks for t in (block[:, :-1].copy(), block[:, -1].copy())]
         X, y = np.array(data.X), np.array(data.y)
 
@@ -571,6 +656,8 @@ class Numpy:
             return mlp_checksums(loss, flat(grads).tolist(), flat(params).tolist())
 
         return Case(run, read)
+
+    moons_10k = mlp_step
 
     def deep_chain(self, n):
         def run():
@@ -656,6 +743,7 @@ def numpy_more_ops(a, b):
 
 ENGINES = {
     "chaingrad": Chaingrad,
+    "chaingrad_compiled": ChaingradCompiled,
     "micrograd": Micrograd,
     "micrograd_nogc": MicrogradGCDisabled,
     "micrograd_rust": MicrogradRust,

@@ -2,7 +2,7 @@
 formula typed as text.
 
     chaingrad demo [--dataset moons|circles|blobs] [--epochs N] [--hidden 16,16] [--optimizer sgd|...] [--lr LR]
-                   [--seed S] [--out DIR]
+                   [--seed S] [--out DIR] [--compile]
     chaingrad grad "EXPR" x=1 y=2 [--svg FILE] [--html FILE] [--explain NAME]
 
 Exit codes: 0 done; 2 the command line was refused (an unknown option, a bad value, an expression outside the
@@ -100,6 +100,8 @@ def _parser():
                       help="seeds the data and the initial weights (default: 1337)")
     demo.add_argument("--out", type=pathlib.Path, default=pathlib.Path("chaingrad-demo"), metavar="DIR",
                       help="where to write the files (default: chaingrad-demo)")
+    demo.add_argument("--compile", action="store_true",
+                      help="train with autograd.compile: the same losses, far faster (needs numpy)")
     demo.set_defaults(run=demo_command.run)
 
     grad = commands.add_parser(

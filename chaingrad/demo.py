@@ -74,17 +74,25 @@ def run(args):
         f"({len(X)} points): hinge loss + {alpha}·L2, {optimizer_name}, lr {lr:g} -> {lr / 10:g} over {steps}",
         flush=True,
     )
-    history = fit(
-        model,
-        X,
-        y,
-        loss=loss,
-        optimizer=optimizer,
-        epochs=epochs,
-        scheduler=scheduler,
-        metrics=[accuracy],
-        progress=True,
-    )
+    try:
+        history = fit(
+            model,
+            X,
+            y,
+            loss=loss,
+            optimizer=optimizer,
+            epochs=epochs,
+            scheduler=scheduler,
+            metrics=[accuracy],
+            progress=True,
+            compile=args.compile,
+        )
+    except FloatingPointError as error:  # fit stops when the loss is nan or inf: nothing worth writing
+        raise CommandError(
+            f"training diverged: the loss became nan or inf in epoch {error.history.epochs + 1}; "
+            f"try a smaller --lr than {lr:g}",
+            status=1,
+        ) from None
     with autograd.no_grad():
         scores = [model(x).data for x in X]
         final_loss = loss(scores, y).data

@@ -1,38 +1,49 @@
-"""`draw_network`: an MLP's architecture as a graphviz picture, every weight an edge coloured by its sign."""
+"""`draw_network`: an MLP's architecture as a graphviz picture, every weight an edge coloured by its sign (or
+its gradient's), each neuron labelled with its bias, and a legend saying so."""
 
 import os
 
 import graphviz
 
 from autograd.files import atomic_write
-from autograd.viz import render
+from autograd.viz import Drawing, render
 
 from .module import MLP, Layer, Neuron
 
 POSITIVE, NEGATIVE, ZERO = "#1f77b4", "#d62728", "#999999"  # blue, red, grey
 MAX_PENWIDTH = 3.0
 # neato with pinned positions (see _column) keeps each layer's neurons in index order, top to bottom.
-GRAPH = {"rankdir": "LR", "splines": "false", "pad": "0.2", "outputorder": "edgesfirst"}
+FONT = "Helvetica,Arial,sans-serif"  # as autograd.draw's pictures
+GRAPH = {"rankdir": "LR", "splines": "false", "pad": "0.2", "outputorder": "edgesfirst", "fontname": FONT}
 NODE = {
     "shape": "circle",
     "fixedsize": "true",
-    "width": "0.45",
-    "fontsize": "10",
+    "width": "0.5",
+    "fontsize": "8",
+    "fontname": FONT,
     "style": "filled",
     "fillcolor": "white",
 }
+COLOR_BY = ("weight", "grad")
 
 
-def draw_network(model, filename=None):
-    """A graphviz.Digraph of `model` (an MLP, Layer or Neuron): inputs, then each layer's neurons as circles, left to
-    right; the edge for weight w is blue if w > 0, red if w < 0, and MAX_PENWIDTH·|w|/max|w| points wide.
+def draw_network(model, filename=None, color_by="weight"):
+    """A drawing of `model` (an MLP, Layer or Neuron): inputs, then each layer's neurons as circles labelled with
+    their bias, left to right; the edge of weight w is blue if w > 0, red if w < 0, and MAX_PENWIDTH·|w|/max|w|
+    points wide. color_by='grad' shows ∂loss/∂w instead, after a backward(). A legend says which.
 
-    Jupyter displays the Digraph. With `filename` ('net.svg', '.png', '.pdf', ...; '.gv' or '.dot' for the DOT
-    text) it is also rendered there, atomically.
+    Jupyter shows it as autograd.draw's pictures show (`.graph` is the graphviz.Digraph, `.source` its DOT).
+    With `filename` ('net.svg', '.png', '.pdf', ...; '.gv' or '.dot' for the DOT text) it is also written there,
+    atomically.
     """
+    if color_by not in COLOR_BY:
+        raise ValueError(f"draw_network: color_by must be one of {COLOR_BY}, got {color_by!r}")
     layers = _layers(model)
-    largest = max((abs(w.data) for _, named in layers for _, n in named for w in n.w), default=0.0) or 1.0
-    dot = graphviz.Digraph("network", engine="neato", graph_attr=GRAPH, node_attr=NODE)
+    shown = (lambda v: v.grad) if color_by == "grad" else (lambda v: v.data)
+    largest = max((abs(shown(w)) for _, named in layers for _, n in named for w in n.w), default=0.0) or 1.0
+    sizes = "-".join(str(n) for n in [len(layers[0][1][0][1].w)] + [len(named) for _, named in layers])
+    dot = graphviz.Digraph("network", comment=f"the network {sizes}", engine="neato", graph_attr=GRAPH,
+                           node_attr=NODE)  # fmt: skip
     previous = [f"x{i}" for i in range(len(layers[0][1][0][1].w))]
     tallest = max(len(previous), *(len(named) for _, named in layers))
     _column(dot, 0, tallest, "input", [(name, {}) for name in previous])
@@ -45,26 +56,42 @@ def draw_network(model, filename=None):
             [
                 (
                     name,
-                    {"label": "", "tooltip": f"{name}: " + (f"b = {n.b.data:.4g}" if n.b is not None else "no bias")},
+                    {
+                        "label": f"{shown(n.b):.2g}" if n.b is not None else "",
+                        "tooltip": f"{name}: " + (f"b = {n.b.data:.4g}, ∂/∂b = {n.b.grad:.4g}" if n.b is not None
+                                                  else "no bias"),
+                    },
                 )
                 for name, n in named
             ],
         )
         for name, neuron in named:
             for i, (source, w) in enumerate(zip(previous, neuron.w, strict=True)):
-                colour = POSITIVE if w.data > 0 else NEGATIVE if w.data < 0 else ZERO
+                value = shown(w)
+                colour = POSITIVE if value > 0 else NEGATIVE if value < 0 else ZERO
                 dot.edge(
                     source,
                     name,
                     color=colour,
                     arrowhead="none",
-                    tooltip=f"{name}.w.{i} = {w.data:.4g}",
-                    penwidth=f"{max(MAX_PENWIDTH * abs(w.data) / largest, 0.1):.3f}",
+                    tooltip=f"{name}.w.{i} = {w.data:.4g}, ∂/∂w = {w.grad:.4g}",
+                    penwidth=f"{max(MAX_PENWIDTH * abs(value) / largest, 0.1):.3f}",
                 )
         previous = [name for name, _ in named]
+    _legend(dot, len(layers), tallest, color_by)
+    drawing = Drawing(dot, format="svg")
     if filename is not None:
-        _render(dot, filename)
-    return dot
+        drawing.path = _render(dot, filename)
+    return drawing
+
+
+def _legend(dot, columns, tallest, color_by):
+    """What the colours, widths and numbers mean, under the picture."""
+    what = "∂loss/∂w (after backward)" if color_by == "grad" else "weight w"
+    text = (f"edges: {what}, blue > 0, red < 0, width ∝ |value|\\lcircles: each neuron's "
+            f"{'∂loss/∂b' if color_by == 'grad' else 'bias b'}\\l")
+    dot.node("legend", text, shape="plaintext", fixedsize="false", fontsize="10",
+             pos=f"{0.9 * columns},{-0.35 * tallest - 0.5}!")  # fmt: skip
 
 
 def _column(dot, column, tallest, title, nodes):
@@ -95,5 +122,5 @@ def _render(dot, filename):
         raise ValueError(f"draw_network: {filename!r} needs an extension naming the format, such as .svg or .png")
     if fmt in ("gv", "dot"):  # the DOT text itself, no Graphviz needed
         atomic_write(filename, dot.source.encode())
-    else:
-        render(dot, filename, fmt)
+        return filename
+    return render(dot, filename, fmt)

@@ -10,7 +10,8 @@ and neuron. The top-level model opens no scope of its own.
 import math
 import numbers
 import random
-from collections.abc import Mapping
+import reprlib
+from collections.abc import Iterable, Mapping
 
 import autograd
 from autograd import Value
@@ -37,6 +38,9 @@ ACTIVATIONS = {
 FUSED_ACTIVATIONS = frozenset(autograd.FUSED_ACTIVATIONS)
 
 
+INITS = ("uniform", "xavier", "he")
+
+
 def init_weights(init, fan_in, fan_out=1):
     """`fan_in` starting weights drawn from Python's `random`.
 
@@ -51,7 +55,7 @@ def init_weights(init, fan_in, fan_out=1):
         return [random.uniform(-a, a) for _ in range(fan_in)]
     if init == "he":
         return [random.gauss(0.0, math.sqrt(2 / fan_in)) for _ in range(fan_in)]
-    raise ValueError(f"unknown init {init!r}; choose one of 'uniform', 'xavier', 'he'")
+    raise ValueError(f"unknown init {init!r}; choose one of {', '.join(map(repr, INITS))}")
 
 
 class Module:
@@ -115,23 +119,34 @@ class Module:
         return {name: p.data for name, p in self.named_parameters()}
 
     def load_state_dict(self, state_dict):
-        """Copy the numbers in `state_dict` into the parameters; any missing, extra or non-numeric entry
-        raises ValueError naming it, and then nothing is loaded."""
+        """Copy the numbers in `state_dict` into the parameters; any missing, extra or non-numeric entry (or one
+        too large for a float) raises ValueError naming it, and then nothing is loaded."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict needs a dict of name -> number, got {type(state_dict).__name__}")
         params = dict(self.named_parameters())
         missing = [name for name in params if name not in state_dict]
-        extra = [name for name in state_dict if name not in params]
-        bad = [f"{k!r} is {v!r}" for k, v in state_dict.items() if k in params and not _is_number(v)]
+        extra = [_name(name) for name in state_dict if name not in params]
+        floats, bad = {}, []
+        for name, value in state_dict.items():
+            if name in params:
+                floats[name], why_not = _as_float(value)
+                if why_not is not None:
+                    bad.append(f"{name!r} is {_short(value)}{why_not}")
         problems = [
-            f"{what}: {', '.join(map(str, items))}"
+            f"{what}: {', '.join(map(str, items[:10]))}{f' and {len(items) - 10} more' if len(items) > 10 else ''}"
             for what, items in (("missing", missing), ("unexpected", extra), ("not a number", bad))
             if items
         ]
         if problems:
             raise ValueError(f"load_state_dict: {'; '.join(problems)}. Nothing was loaded.")
-        for name, p in params.items():
-            p.data = float(state_dict[name])
+        before = [p.data for p in params.values()]
+        try:
+            for name, p in params.items():
+                p.data = floats[name]
+        except BaseException:  # an interrupt (or a parameter that refuses) part-way: put every parameter back
+            for p, data in zip(params.values(), before, strict=True):
+                p.data = data
+            raise
 
     def to_torch(self):
         """This Neuron, Layer or MLP as a torch.nn.Sequential of float64 Linear and activation layers, same weights."""
@@ -185,6 +200,7 @@ class Neuron(Module):
 
     def __init__(self, nin, activation="relu", init="uniform", bias=True, nonlin=None, fan_out=1, fused=False):
         _check_size(nin, "Neuron's nin")
+        _check_size(fan_out, "Neuron's fan_out")
         activation = _activation(activation, nonlin)
         self.w = [Value(w, label=f"w.{i}") for i, w in enumerate(init_weights(init, nin, fan_out))]
         self.b = Value(0.0, label="b") if bias else None
@@ -267,6 +283,13 @@ class MLP(Module):
     def __init__(
         self, nin, nouts, activation="relu", output_activation="linear", init="uniform", bias=True, fused=True
     ):
+        if isinstance(nouts, numbers.Integral):
+            raise TypeError(
+                f"MLP's layer sizes go in a list: nn.MLP({nin!r}, [{nouts!r}]) for one layer of {nouts!r} neurons, "
+                "nn.MLP(2, [16, 16, 1]) for micrograd's"
+            )
+        if isinstance(nouts, str) or not isinstance(nouts, Iterable):
+            raise TypeError(f"MLP's nouts must be a list of layer sizes such as [16, 16, 1], got {_short(nouts)}")
         nouts = list(nouts)
         if not nouts:
             raise ValueError("MLP needs at least one layer size in nouts, e.g. MLP(2, [16, 16, 1])")
@@ -332,5 +355,21 @@ def _inputs(x):
     return [x] if isinstance(x, (Value, numbers.Real)) else list(x)
 
 
-def _is_number(v):
-    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+def _as_float(v):
+    """(`v` as a float, None), or (None, why not) when it is not a real number (bools are not) or overflows."""
+    if not isinstance(v, numbers.Real) or isinstance(v, bool):
+        return None, ""
+    try:
+        return float(v), None
+    except (OverflowError, TypeError, ValueError):
+        return None, " (too large for a float)"
+
+
+def _name(name):
+    """A state_dict key for an error message: as it is, unless it is not a short string."""
+    return name if isinstance(name, str) and len(name) <= 80 else _short(name)
+
+
+def _short(v):
+    """repr(v), cut short: error messages quote what they refuse, which may be huge or deeply nested."""
+    return reprlib.repr(v)

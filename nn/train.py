@@ -11,10 +11,14 @@ Each step of the loop is one line of `fit`, in the order a PyTorch training loop
         optimizer.step()
 """
 
+import contextlib
+import math
+import sys
 from dataclasses import dataclass, field
 
 from autograd import Value, no_grad
 
+from .compiled import CompiledLoss
 from .data import DataLoader, _check_xy
 
 __all__ = ["EarlyStopping", "History", "accuracy", "fit"]
@@ -88,8 +92,9 @@ class EarlyStopping:
 
 @dataclass(repr=False)
 class History:
-    """What `fit` measured, one entry per epoch: `loss` (training), `lr` (the learning rate used), `val_loss`,
-    `metrics` and `val_metrics` ({name: [value per epoch]}). `best_epoch` indexes these lists (with early stopping).
+    """What `fit` measured, one entry per completed epoch: `loss` (training), `lr` (the learning rate used),
+    `val_loss`, `metrics` and `val_metrics` ({name: [value per epoch]}). `best_epoch` indexes these lists (with
+    early stopping); `interrupted` is True when Ctrl-C stopped the run.
     """
 
     loss: list = field(default_factory=list)
@@ -99,6 +104,7 @@ class History:
     val_metrics: dict = field(default_factory=dict)
     best_epoch: int | None = None
     stopped_early: bool = False
+    interrupted: bool = False
 
     @property
     def epochs(self):
@@ -122,13 +128,14 @@ class History:
             parts.append(f"best_epoch={self.best_epoch}")
         if self.stopped_early:
             parts.append("stopped_early=True")
+        if self.interrupted:
+            parts.append("interrupted=True")
         return f"History({', '.join(parts)})"
 
     def plot(self):
         """Draw the loss (training and validation), the metrics and the learning rate per epoch; returns the Figure.
 
-        Made with pyplot, so `plt.show()` shows it in a script; in Jupyter it shows by itself (assign the result
-        or end the line with `;` to keep it from showing twice).
+        In Jupyter it shows once, as the cell's value. In a script it is a pyplot figure: `plt.show()` shows it.
         """
         try:
             import matplotlib.pyplot as plt
@@ -156,6 +163,8 @@ class History:
         ax = axes[-1]
         ax.plot(epochs, self.lr)
         ax.set(title="learning rate", xlabel="epoch")
+        if _in_jupyter():  # pyplot would show it at the cell's end, and the returned Figure again
+            plt.close(fig)
         return fig
 
 
@@ -176,6 +185,7 @@ def fit(
     progress=True,
     shuffle=True,
     seed=None,
+    compile=False,
 ):
     """Train `model` on (X, y) for `epochs` epochs and return its `History`.
 
@@ -191,6 +201,15 @@ def fit(
     early_stopping is an `EarlyStopping` or a patience (an int: monitor val_loss with val, else loss); with its
     restore_best, the model ends with the parameters of its best epoch (history.best_epoch).
     A tqdm progress bar over epochs shows the latest numbers unless progress=False.
+    compile=True runs each batch with `autograd.compile`: loss([model(x)], [y]) traced for one sample and run
+    over the batch with numpy (same numbers, far faster); the loss must be the mean of the samples' losses
+    (plus terms such as a penalty that do not depend on them), which fit checks on two samples.
+
+    A batch loss that is nan or infinite stops training with FloatingPointError naming the epoch and batch, before
+    that batch's backward and step. Ctrl-C (KeyboardInterrupt) stops it gracefully, as PyTorch Lightning does: fit
+    prints one line and returns the History of the completed epochs with history.interrupted = True (the model
+    keeps the steps taken, each applied whole; with early stopping's restore_best, its best epoch's parameters).
+    Any other exception inside the loop is raised carrying that History as `error.history`.
     """
     loader = DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
@@ -203,24 +222,36 @@ def fit(
     stopper = _early_stopper(early_stopping, val is not None, metrics)
     history = History(metrics={name: [] for name in metrics}, val_metrics={name: [] for name in metrics} if val else {})
     bar = _progress_bar(epochs) if progress else None
+    completed = 0  # epochs whose numbers are all in the history
+    compiled = CompiledLoss(model, loss, loader.X, loader.y) if compile else None
     try:
         for epoch in range(epochs):
             model.train()
             history.lr.append(optimizer.param_groups[0]["lr"])
             total, seen_predictions, seen_targets = 0.0, [], []
-            for X_batch, y_batch in loader:
-                predictions = [model(x) for x in X_batch]
-                batch_loss = loss(predictions, y_batch)
-                if not isinstance(batch_loss, Value):
-                    raise TypeError(f"fit: loss must return a Value to backpropagate from, got {batch_loss!r}")
-                optimizer.zero_grad()
-                batch_loss.backward()
+            for batch, (X_batch, y_batch) in enumerate(loader):
+                if compiled is not None:  # zero_grad, then the batch's loss and its gradient, at once
+                    batch_loss, predictions = compiled(optimizer, X_batch, y_batch)
+                else:
+                    predictions = [model(x) for x in X_batch]
+                    batch_loss = loss(predictions, y_batch)
+                    if not isinstance(batch_loss, Value):
+                        raise TypeError(f"fit: loss must return a Value to backpropagate from, got {batch_loss!r}")
+                if not math.isfinite(_number(batch_loss)):
+                    raise FloatingPointError(
+                        f"fit: the loss is {_number(batch_loss)} at epoch {epoch + 1}, batch {batch + 1} of "
+                        f"{len(loader)}; stopped before its backward and step, so the parameters are those after "
+                        "the batch before. Try a smaller lr, clip_grad_norm=, or look for nan in the data"
+                    )
+                if compiled is None:
+                    optimizer.zero_grad()
+                    batch_loss.backward()
                 if clip_grad_norm is not None:
                     from .utils import clip_grad_norm_
 
                     clip_grad_norm_(model.parameters(), clip_grad_norm)
                 optimizer.step()
-                total += batch_loss.data * len(X_batch)
+                total += _number(batch_loss) * len(X_batch)
                 if metrics:
                     seen_predictions += [_numbers(p) for p in predictions]
                     seen_targets += y_batch
@@ -229,6 +260,7 @@ def fit(
                 history.metrics[name].append(float(metric(seen_predictions, seen_targets)))
             if val is not None:
                 _validate(model, *val, loss, metrics, history)
+            completed = epoch + 1
             if scheduler is not None:
                 scheduler.step()
             if bar is not None:
@@ -237,15 +269,32 @@ def fit(
             if stopper is not None and stopper.update(_monitored(history, stopper.monitor), epoch, model.parameters()):
                 history.stopped_early = True
                 break
+    except KeyboardInterrupt:
+        history.interrupted = True
+    except Exception as error:
+        _keep_epochs(history, completed)
+        with contextlib.suppress(AttributeError):  # an exception type that takes no attributes
+            error.history = history
+        raise
     finally:
         if bar is not None:
             bar.close()
+    if history.interrupted:
+        _keep_epochs(history, completed)
+        print(f"fit: interrupted after epoch {completed} of {epochs}; returning the History so far", file=sys.stderr)
     if stopper is not None:
         history.best_epoch = stopper.best_epoch
         if stopper.best_parameters is not None:
             for p, data in zip(model.parameters(), stopper.best_parameters, strict=True):
                 p.data = data
     return history
+
+
+def _keep_epochs(history, n):
+    """Cut every per-epoch list of `history` to its first `n` entries: those of the completed epochs."""
+    lists = [history.loss, history.lr, history.val_loss, *history.metrics.values(), *history.val_metrics.values()]
+    for values in lists:
+        del values[n:]
 
 
 def _validate(model, X, y, loss, metrics, history):
@@ -310,6 +359,16 @@ def _monitored(history, name):
     if name.startswith("val_") and name[4:] in history.val_metrics:
         return history.val_metrics[name[4:]][-1]
     return history.metrics[name][-1]
+
+
+def _in_jupyter():
+    """True inside a Jupyter kernel, where a returned Figure is shown as the cell's value."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 def _progress_bar(epochs):

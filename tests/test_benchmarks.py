@@ -12,8 +12,8 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-WORKLOADS = ("mlp_step", "deep_chain", "wide_sum", "expr_mix")
-FAST_ENGINES = ("chaingrad", "micrograd", "micrograd_nogc", "micrograd_rust", "numpy")  # no 2 s torch import each
+WORKLOADS = ("mlp_step", "deep_chain", "wide_sum", "expr_mix", "moons_10k")
+FAST_ENGINES = ("chaingrad", "chaingrad_compiled", "micrograd", "micrograd_nogc", "micrograd_rust", "numpy")  # no torch
 
 
 def run_harness(tmp_path, *options):
@@ -37,6 +37,10 @@ def test_every_workload_runs_and_chaingrad_matches_the_reference(tmp_path):
     chaingrad_rows = rows(report, "chaingrad")
     assert len(chaingrad_rows) == len(WORKLOADS)
     assert all(re.search(r"\| = (micrograd|numpy) \|", row) for row in chaingrad_rows), chaingrad_rows
+    compiled_rows = rows(report, "chaingrad compiled")
+    assert len(compiled_rows) == len(WORKLOADS)
+    assert sum(bool(re.search(r"\| = micrograd \|", row)) for row in compiled_rows) == 2, compiled_rows  # batches
+    assert "| compiled gradients equal eager chaingrad's to 1e-12 (mlp_step, moons_10k) | yes | equal |" in report
     assert "DIFFER" not in report
     assert "micrograd-rust | not installed" in report
     assert "Command: `python -m benchmarks.run --size tiny" in report
@@ -45,7 +49,7 @@ def test_every_workload_runs_and_chaingrad_matches_the_reference(tmp_path):
 def test_pytorch_engines_match_the_reference(tmp_path):
     pytest.importorskip("torch")
     _, report = run_harness(tmp_path, "--engines", "numpy", "torch_scalar", "torch_tensor",
-                            "--workloads", "mlp_step", "expr_mix")
+                            "--workloads", "mlp_step", "expr_mix", "moons_10k")
     for engine_label in ("PyTorch, scalar ops", "PyTorch, tensors"):
         assert [row for row in rows(report, engine_label) if "| = numpy |" in row], report
     assert "DIFFER" not in report

@@ -43,7 +43,8 @@ def _example():
 def test_svg_has_a_circle_per_input_and_neuron_and_an_edge_per_weight_coloured_by_sign(tmp_path):
     model = _example()
     dot = draw_network(model, tmp_path / "net.svg")
-    assert isinstance(dot, graphviz.Digraph) and "rankdir=LR" in dot.source
+    assert isinstance(dot.graph, graphviz.Digraph) and "rankdir=LR" in dot.source
+    assert repr(dot).startswith("<Drawing of the network 3-4-2") and dot.path == str(tmp_path / "net.svg")
     nodes, edges = _read_svg(tmp_path / "net.svg")
     assert len(nodes) == 3 + 4 + 2
     assert len(edges) == 3 * 4 + 4 * 2
@@ -119,3 +120,23 @@ def test_a_bytes_filename_is_rendered_in_the_format_it_names(tmp_path):
     draw_network(_example(), os.fsencode(tmp_path / "net.gv"))
     assert (tmp_path / "net.gv").read_text() == draw_network(_example()).source
     assert sorted(os.listdir(tmp_path)) == ["net.PNG", "net.gv"]
+
+
+@needs_graphviz
+def test_neurons_show_their_bias_a_legend_says_what_the_picture_means_and_grads_can_colour_it(tmp_path):
+    model = _example()
+    bias = model.layers[0].neurons[0].b
+    bias.data = 0.25
+    loss = sum(model([1.0, -2.0, 0.5]))
+    loss.backward()
+    by_weight = draw_network(model).source
+    assert f"label={bias.data:.2g} " in by_weight and "edges: weight w, blue > 0, red < 0" in by_weight
+    assert 'fontname="Helvetica,Arial,sans-serif"' in by_weight  # draw()'s font
+    draw_network(model, tmp_path / "grad.svg", color_by="grad")
+    _, edges = _read_svg(tmp_path / "grad.svg")
+    w = model.layers[1].neurons[0].w[1]
+    stroke = edges[("layers.0.neurons.1", "layers.1.neurons.0")][0]
+    assert stroke == (POSITIVE if w.grad > 0 else NEGATIVE if w.grad < 0 else ZERO)
+    assert "∂loss/∂w (after backward)" in draw_network(model, color_by="grad").source
+    with pytest.raises(ValueError, match="color_by must be one of"):
+        draw_network(model, color_by="sign")

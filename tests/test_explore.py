@@ -159,3 +159,26 @@ def test_without_graphviz_or_grandalf_the_error_says_what_to_install(monkeypatch
     monkeypatch.setitem(sys.modules, "grandalf.graphs", None)
     with pytest.raises(autograd.GraphvizError, match="pip install grandalf"):
         autograd.explore(L)
+
+
+@needs_dot
+def test_a_scoped_graph_also_gets_a_view_with_one_box_per_neuron():
+    nn = pytest.importorskip("nn")
+    import random
+
+    random.seed(0)
+    model = nn.MLP(2, [3, 1])
+    loss = (1 - model([0.5, -1.0])).relu()
+    scene = autograd.explore(loss).scene
+    view = scene["collapsed"]
+    paths = [box["path"] for box in view["boxes"]]
+    assert paths == ["layers.0/neurons.0", "layers.0/neurons.1", "layers.0/neurons.2", "layers.1/neurons.0"]
+    order = autograd.topological_order(loss)
+    for i, node in enumerate(order):  # a neuron's weights, bias and output are in its box; the rest are drawn
+        inside = f"n{i}" in view["box_of"]
+        assert inside == bool(node.scope or (not node.parents and node.label in ("w.0", "w.1", "w.2", "b")))
+        assert inside or f"n{i}" in view["items"]
+    # Each hidden neuron hands out its output to the next layer; the last box hands out the score.
+    assert all(len(box["outputs"]) == 1 for box in view["boxes"])
+    assert {e["from"] for e in view["edges"]} >= {"s0", "s1", "s2", "s3"}
+    assert view["width"] < scene["width"] or view["height"] < scene["height"]

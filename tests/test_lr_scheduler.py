@@ -153,6 +153,21 @@ def test_a_second_scheduler_starts_from_initial_lr():
         (lambda opt: CosineAnnealingLR(opt, T_max=0), ValueError, "T_max must be > 0"),
         (lambda opt: LambdaLR(opt, [decay, decay]), ValueError, "Expected 1 lr_lambdas, but got 2"),
         (lambda opt: StepLR([Value(1.0)], step_size=1), TypeError, "list is not an Optimizer"),
+        # accepted before, and failing or training on nonsense at the first step:
+        (lambda opt: LinearLR(opt, start_factor=math.nan), ValueError, "Starting multiplicative factor"),
+        (lambda opt: LinearLR(opt, end_factor="1"), ValueError, "Ending multiplicative factor"),
+        (lambda opt: LinearLR(opt, total_iters=2.5), ValueError, r"total_iters must be > 0 \(a whole number"),
+        (lambda opt: StepLR(opt, step_size=0.5), ValueError, r"StepLR: step_size must be > 0 \(a whole number of "
+         r"epochs\), got 0\.5"),
+        (lambda opt: StepLR(opt, step_size=2, gamma=-0.5), ValueError, "StepLR: gamma must be a number >= 0, got -0.5"),
+        (lambda opt: ExponentialLR(opt, gamma=math.inf), ValueError, "ExponentialLR: gamma must be a number >= 0, "
+         "got inf"),
+        (lambda opt: ExponentialLR(opt, gamma="0.9"), ValueError, "ExponentialLR: gamma must be a number >= 0"),
+        (lambda opt: CosineAnnealingLR(opt, T_max=math.nan), ValueError, "CosineAnnealingLR: T_max must be > 0"),
+        (lambda opt: CosineAnnealingLR(opt, T_max=10, eta_min=-1), ValueError, "eta_min must be a number >= 0"),
+        (lambda opt: LambdaLR(opt, 0.5), TypeError, "LambdaLR: lr_lambda must be a function of the epoch"),
+        (lambda opt: LambdaLR(opt, lambda k: "fast"), ValueError, r"LambdaLR: lr_lambda\(0\) returned 'fast', "
+         "not a number"),
     ],
 )
 def test_invalid_arguments_raise(make, error, message):

@@ -3,6 +3,7 @@ micrograd's demo run verbatim with only its imports changed."""
 
 import math
 import random
+import re
 import statistics
 
 import pytest
@@ -243,6 +244,19 @@ def test_bad_arguments_raise_valueerror_naming_the_choices():
         MLP(2, [3, 0])
     with pytest.raises(ValueError, match="nin must be a positive int"):
         Neuron(2.5)
+    with pytest.raises(ValueError, match=r"^Neuron's fan_out must be a positive int, got -2$"):
+        Neuron(2, init="xavier", fan_out=-2)  # was ZeroDivisionError from √(6 / (fan_in + fan_out))
+
+
+def test_layer_sizes_given_as_one_int_say_they_go_in_a_list():
+    message = "MLP's layer sizes go in a list: nn.MLP(2, [16]) for one layer of 16 neurons, nn.MLP(2, [16, 16, 1]) for"
+    with pytest.raises(TypeError, match=f"^{re.escape(message)} micrograd's$"):
+        MLP(2, 16)  # was "'int' object is not iterable"
+    with pytest.raises(TypeError, match=r"^MLP's nouts must be a list of layer sizes such as \[16, 16, 1\], got '16'$"):
+        MLP(2, "16")  # was "Layer's nout must be a positive int, got '1'"
+    with pytest.raises(TypeError, match="got None"):
+        MLP(2, None)
+    assert [len(layer.neurons) for layer in MLP(2, (4, 1)).layers] == [4, 1]  # any iterable of sizes will do
 
 
 # --- initialisation and the seed

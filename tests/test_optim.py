@@ -286,6 +286,65 @@ def test_invalid_hyperparameter_messages_match_torch(cls, kwargs, message):
         getattr(torch.optim, cls.__name__)([torch.zeros(1, requires_grad=True)], **kwargs)
 
 
+# What torch accepts and then fails on at the first step (RMSprop's alpha=2 takes √ of a negative number, one
+# beta can't be unpacked), or trains on silently (an infinite lr, a string flag that is always true).
+INVALID_BEYOND_TORCH = [
+    (RMSprop, dict(alpha=2), "Invalid alpha value: 2 (alpha smooths the mean of g²: use 0 <= alpha <= 1)"),
+    (Adam, dict(betas=(0.9,)), "Invalid betas: (0.9,); pass two, betas=(beta1, beta2), such as (0.9, 0.999)"),
+    (AdamW, dict(betas=0.9), "Invalid betas: 0.9; pass two, betas=(beta1, beta2), such as (0.9, 0.999)"),
+    (Adam, dict(betas=(0.9, 0.99, 0.999)), "Invalid betas: (0.9, 0.99, 0.999); pass two, betas=(beta1, beta2), "
+     "such as (0.9, 0.999)"),
+    (Adam, dict(betas=(0.9, "0.999")), "Invalid beta parameter at index 1: '0.999'"),
+    (Adam, dict(betas=(math.nan, 0.999)), "Invalid beta parameter at index 0: nan"),
+    (SGD, dict(lr="0.1"), "Invalid learning rate: '0.1'"),
+    (SGD, dict(lr=math.inf), "Invalid learning rate: inf"),
+    (Adam, dict(lr=None), "Invalid learning rate: None"),
+    (Adagrad, dict(eps=math.inf), "Invalid epsilon value: inf"),
+    (RMSprop, dict(momentum=True), "Invalid momentum value: True"),
+    (SGD, dict(dampening=math.nan), "Invalid dampening value: nan"),
+    (SGD, dict(nesterov="yes", momentum=0.9), "Invalid nesterov value: 'yes'; use True or False"),
+    (RMSprop, dict(centered=None), "Invalid centered value: None; use True or False"),
+    (Adam, dict(amsgrad=2), "Invalid amsgrad value: 2; use True or False"),
+    (Adagrad, dict(maximize="no"), "Invalid maximize value: 'no'; use True or False"),
+]
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs", "message"), INVALID_BEYOND_TORCH, ids=lambda v: str(v) if isinstance(v, dict) else None
+)
+def test_every_hyperparameter_is_checked_when_the_optimizer_is_made(cls, kwargs, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        cls([Value(1.0)], **kwargs)
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        cls([{"params": [Value(1.0)], **kwargs}])  # in a param group too
+
+
+def test_the_edges_of_each_range_are_accepted():
+    x = Value(1.0)
+    assert RMSprop([x], alpha=1.0).param_groups[0]["alpha"] == 1.0
+    assert RMSprop([x], alpha=0).param_groups[0]["alpha"] == 0
+    assert Adam([x], betas=[0.0, 0.5]).param_groups[0]["betas"] == (0.0, 0.5)  # a list is kept as torch's tuple
+    assert SGD([x], lr=0, nesterov=1, momentum=0.5).param_groups[0]["nesterov"] == 1
+
+
+@pytest.mark.parametrize("cls", list(OURS.values()))
+def test_passing_the_model_says_to_pass_its_parameters(cls):
+    from nn.module import MLP
+
+    name = cls.__name__
+    message = f"{name} got the MLP itself; pass its parameters: {name}(model.parameters(), ...)"
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        cls(MLP(2, [1]))
+
+
+def test_params_that_are_not_a_collection_raise_type_error():
+    for params, name in ((0.1, "float"), ("abc", "str"), (None, "NoneType")):
+        with pytest.raises(TypeError, match=f"^params must be an iterable of Values or of dicts, got a {name}$"):
+            SGD(params, lr=0.1)
+    with pytest.raises(TypeError, match=re.escape("param_group must have a 'params' entry: {'params': [...], 'lr'")):
+        SGD([{"lr": 0.1}])
+
+
 @pytest.mark.parametrize("cls", list(OURS.values()))
 def test_empty_parameter_list_raises(cls):
     with pytest.raises(ValueError, match="empty parameter list"):

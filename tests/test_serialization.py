@@ -44,22 +44,40 @@ def test_the_file_is_json_with_a_format_marker_architecture_and_parameters(tmp_p
     save(model, tmp_path / "m.json")
     record = json.loads((tmp_path / "m.json").read_text())
     assert record["format"] == "chaingrad.nn" and record["version"] == 1 and record["class"] == "MLP"
-    assert record["config"] == {"nin": 2, "nouts": [3, 1], "activation": "tanh", "output_activation": "linear",
-                                "init": "uniform", "bias": True, "fused": True}
+    assert record["config"] == {
+        "nin": 2,
+        "nouts": [3, 1],
+        "activation": "tanh",
+        "output_activation": "linear",
+        "init": "uniform",
+        "bias": True,
+        "fused": True,
+    }
     assert record["state_dict"]["layers.1.neurons.0.w.2"] == model.layers[1].neurons[0].w[2].data
     assert len(record["state_dict"]) == 3 * 3 + 4
 
 
-def test_load_leaves_the_nn_generator_alone_and_keeps_nan(tmp_path):
+def test_load_leaves_the_nn_generator_alone(tmp_path):
     model = MLP(2, [3, 1])
-    model.layers[0].neurons[0].b.data = math.nan
     save(model, tmp_path / "m.json")
     manual_seed(4)
     expected = MLP(2, [2]).state_dict()
     manual_seed(4)
     loaded = load(tmp_path / "m.json")
     assert MLP(2, [2]).state_dict() == expected
-    assert math.isnan(loaded.layers[0].neurons[0].b.data)
+    assert loaded.state_dict() == model.state_dict()
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_save_refuses_a_diverged_model_and_leaves_the_old_file(tmp_path, bad):
+    path = tmp_path / "m.json"
+    old = _good_file(path)
+    model = MLP(2, [3, 1])
+    model.layers[0].neurons[1].b.data = bad
+    message = rf"nn.save: 1 parameter\(s\) are nan or infinite \(layers\.0\.neurons\.1\.b = {bad}\)"
+    with pytest.raises(ValueError, match=message):
+        save(model, path)
+    assert path.read_text() == old and os.listdir(tmp_path) == ["m.json"]
 
 
 class Scaled(Module):
@@ -97,17 +115,21 @@ def _good_file(path):
         (lambda text: text[: len(text) // 2], "is not valid JSON, so it is corrupt or truncated"),
         (lambda text: "", "is not valid JSON"),
         (lambda text: b"\x89PNG\r\n\x1a\n\xff\xfe", "is not valid JSON"),
-        (lambda text: '{"weights": [1, 2]}', 'not a chaingrad model file'),
-        (lambda text: "[1, 2, 3]", 'not a chaingrad model file'),
+        (lambda text: '{"weights": [1, 2]}', "not a chaingrad model file"),
+        (lambda text: "[1, 2, 3]", "not a chaingrad model file"),
         (lambda text: text.replace('"version": 1', '"version": 2'), "format version 2; this chaingrad reads version 1"),
         (lambda text: text.replace('"state_dict"', '"weights"'), 'no "state_dict" object'),
         (lambda text: text.replace('"MLP"', '"Transformer"'), "holds a 'Transformer'; only Neuron, Layer, MLP"),
-        (lambda text: text.replace('"nin": 2', '"nin": -2'), "cannot rebuild MLP from config"),
-        (lambda text: text.replace('"nin": 2', '"nim": 2'), "cannot rebuild MLP from config"),
-        (lambda text: text.replace('"layers.1.neurons.0.b"', '"layers.1.neurons.0.bias"'),
-         r"missing: layers\.1\.neurons\.0\.b; unexpected: layers\.1\.neurons\.0\.bias"),
-        (lambda text: text.replace('"layers.1.neurons.0.b": 0.0', '"layers.1.neurons.0.b": "zero"'),
-         r"not a number: 'layers\.1\.neurons\.0\.b' is 'zero'"),
+        (lambda text: text.replace('"nin": 2', '"nin": -2'), "MLP's config entry 'nin' must be a positive int, got -2"),
+        (lambda text: text.replace('"nin": 2', '"nim": 2'), "the MLP's config has no 'nin'"),
+        (
+            lambda text: text.replace('"layers.1.neurons.0.b"', '"layers.1.neurons.0.bias"'),
+            r"missing: layers\.1\.neurons\.0\.b; unexpected: layers\.1\.neurons\.0\.bias",
+        ),
+        (
+            lambda text: text.replace('"layers.1.neurons.0.b": 0.0', '"layers.1.neurons.0.b": "zero"'),
+            r"entries must be finite numbers: 'layers\.1\.neurons\.0\.b' is 'zero', not a number",
+        ),
     ],
 )
 def test_corrupt_or_foreign_files_raise_valueerror_naming_the_problem(tmp_path, corrupt, message):

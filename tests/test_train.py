@@ -1,5 +1,6 @@
 """nn.train: fit's loop against the same loop written out by hand, History, EarlyStopping, accuracy."""
 
+import math
 import sys
 
 import pytest
@@ -61,6 +62,34 @@ def test_fit_does_the_gradient_descent_written_out_by_hand(batch_size, batches):
     assert model.b.data == pytest.approx(b, rel=1e-12)
     assert history.loss == pytest.approx(losses, rel=1e-12)  # batch means weighted by batch size
     assert history.epochs == 4
+
+
+def loss_that_turns(value, at_call):
+    """mse_loss plus `value` (nan or ±inf) on its `at_call`-th call (1-based), as a diverging loss would be."""
+    calls = [0]
+
+    def loss(predictions, targets):
+        calls[0] += 1
+        return mse_loss(predictions, targets) + (value if calls[0] == at_call else 0.0)
+
+    return loss
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_fit_stops_when_the_loss_is_not_finite_naming_the_epoch_and_batch(value):
+    model = line()
+    with pytest.raises(FloatingPointError) as caught:
+        fit(model, X, Y, loss=loss_that_turns(value, 6), optimizer=SGD(model.parameters(), lr=0.02), epochs=4,
+            batch_size=2, shuffle=False, progress=False)  # fmt: skip
+    assert str(caught.value) == (
+        f"fit: the loss is {value} at epoch 2, batch 3 of 3; stopped before its backward and step, so the "
+        "parameters are those after the batch before. Try a smaller lr, clip_grad_norm=, or look for nan in the data"
+    )
+    w, b, losses = by_hand([[0, 1], [2, 3], [4]], epochs=1, lr=0.02)
+    w, b, _ = by_hand([[0, 1], [2, 3]], epochs=1, lr=0.02, w=w, b=b)  # epoch 2's first two batches
+    assert (model.w[0].data, model.b.data) == (pytest.approx(w, rel=1e-12), pytest.approx(b, rel=1e-12))
+    history = caught.value.history  # the completed epoch is not lost
+    assert history.epochs == 1 and history.loss == pytest.approx(losses, rel=1e-12) and history.lr == [0.02]
 
 
 def test_fit_records_the_lr_of_each_epoch_and_steps_the_scheduler_once_per_epoch():
@@ -307,3 +336,26 @@ def test_accuracy_for_scores_labels_and_classes():
     assert accuracy([[0.1, 2.0, -1.0], [3.0, 0.0, 0.0], [0.0, 0.0, 1.0]], [1, 0, 0]) == pytest.approx(2 / 3)  # argmax
     with pytest.raises(ValueError, match="2 predictions for 3 targets"):
         accuracy([1.0, 2.0], [1, 1, 1])
+
+
+def test_history_plot_shows_exactly_one_image_in_a_notebook(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("matplotlib")
+    source = (
+        "import nn\n"
+        "from nn import functional as F\n"
+        "from nn.optim import SGD\n"
+        "nn.manual_seed(0)\n"
+        "model = nn.MLP(1, [2, 1])\n"
+        "X, y = [[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0]\n"
+        "history = nn.fit(model, X, y, loss=F.mse_loss, optimizer=SGD(model.parameters(), lr=0.01), epochs=3,\n"
+        "                 progress=False)\n"
+        "history.plot()"
+    )
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()  # fmt: skip
+    outputs = notebook.cells[0].outputs
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 1, [o.get("output_type") for o in outputs]

@@ -49,13 +49,13 @@ def texts(group):
 
 def shape(group):
     """The first drawn outline of a node or cluster (polygon, ellipse or path)."""
-    return next(el for el in group if el.tag in (f"{SVG}polygon", f"{SVG}ellipse", f"{SVG}path"))
+    return next(el for el in group.iter() if el.tag in (f"{SVG}polygon", f"{SVG}ellipse", f"{SVG}path"))
 
 
 def bbox(group):
     """(x0, y0, x1, y1) around every outline and text anchor in a group."""
     xs, ys = [], []
-    for el in group:
+    for el in group.iter():  # a node with a tooltip has its outline inside an <a>
         if el.tag == f"{SVG}ellipse":
             cx, cy, rx, ry = (float(el.get(k)) for k in ("cx", "cy", "rx", "ry"))
             xs += [cx - rx, cx + rx]
@@ -338,7 +338,7 @@ def test_highlight_emphasises_a_chain_rule_path_and_nothing_else():
     lit_nodes = {t for t, el in nodes(svg).items() if shape(el).get("stroke") == HIGHLIGHT}
     expected = {name[v] for v in path} | {"op" + name[v][1:] for v in path[:-1]}
     assert lit_nodes == expected
-    lit_edges = {t for t, el in groups(svg, "edge") if el.find(f"{SVG}path").get("stroke") == HIGHLIGHT}
+    lit_edges = {t for t, el in groups(svg, "edge") if el.find(f".//{SVG}path").get("stroke") == HIGHLIGHT}
     steps = list(zip(path[1:], path[:-1], strict=True))  # (parent, child) pairs along the path
     into_ops = {f"{name[p]}->op{name[c][1:]}" for p, c in steps}
     assert lit_edges == into_ops | {f"op{name[c][1:]}->{name[c]}" for _, c in steps}
@@ -639,16 +639,46 @@ def test_draw_rejects_a_format_that_contradicts_the_filename(tmp_path):
 
 
 @needs_dot
-def test_jupyter_display_is_an_inline_svg():
+def test_jupyter_display_is_an_svg_that_fits_the_cell_and_a_png_for_viewers_without_svg():
     g = neuron()
     drawing = draw(g["L"])
     assert drawing.path is None
-    bundle = drawing._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"]
-    assert len(groups(ET.fromstring(bundle["image/svg+xml"]), "node")) == 13
+    bundle, metadata = drawing._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml", "image/png", "text/plain"]
+    svg = ET.fromstring(bundle["image/svg+xml"])
+    assert len(groups(svg, "node")) == 13
+    assert svg.get("width") is None and "width: 100%" in svg.get("style")  # scales down, never clipped
+    png = bundle["image/png"]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert metadata == {"image/png": {"width": int.from_bytes(png[16:20], "big") // 2}}  # shown at its size
+    assert abs(metadata["image/png"]["width"] - float(svg.get("viewBox").split()[2])) <= 2
     formatters = pytest.importorskip("IPython.core.formatters")
     data, _ = formatters.DisplayFormatter().format(drawing)
-    assert data["image/svg+xml"] == bundle["image/svg+xml"]
+    assert data["image/svg+xml"] == bundle["image/svg+xml"] and data["image/png"] == png
+
+
+def test_print_gives_a_text_picture_and_the_svg_has_tooltips():
+    g = neuron()  # after backward
+    drawing = draw(g["L"])
+    lines = str(drawing).splitlines()
+    assert lines[0] == "L  data 8.3001e-07  grad 1.0000  ← **2"
+    assert lines[-3:] == [
+        "            │   ├── w  data 3.0000  grad -3.3170e-06",
+        "            │   └── x  data 2.0000  grad -4.9755e-06",
+        "            └── b  data 1.0000  grad -1.6585e-06",
+    ]
+    source = drawing.source
+    assert 'tooltip="w: leaf, data 3.0, grad -3.3170323732747103e-06"' in source
+    assert 'tooltip="∂(a)/∂(z) = 0.000910221180121784"' in source
+    assert "print() it for a text picture, .view() to open it" in repr(drawing)
+
+
+def test_a_graph_never_backpropagated_says_why_its_gradients_are_zero():
+    x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    y = (w * x).tanh()
+    assert "the gradients are computed by backward()" in to_dot(y).source
+    y.backward()
+    assert "the gradients are computed by backward()" not in to_dot(y).source
 
 
 @pytest.fixture
@@ -686,12 +716,13 @@ def test_without_dot_jupyter_shows_the_hint_and_the_dot_text(no_dot):
     bundle = drawing._repr_mimebundle_()
     assert list(bundle) == ["text/plain"]
     text = bundle["text/plain"]
-    assert "brew install graphviz" in text and text.endswith(drawing.source)
+    assert "brew install graphviz" in text and "print() it for a text picture" in text
     formatters = pytest.importorskip("IPython.core.formatters")
     data, _ = formatters.DisplayFormatter().format(drawing)
     assert data == {"text/plain": text}
     with pytest.raises(GraphvizNotFoundError):
         drawing.svg()
+    assert str(drawing).startswith("L  data 8.3001e-07  grad 1.0000  ← **2\n")  # the text picture needs no dot
 
 
 @pytest.mark.parametrize(
@@ -712,3 +743,44 @@ def test_bad_options_are_named(options, message):
 def test_root_must_be_values(root):
     with pytest.raises(TypeError, match="Value or a non-empty sequence"):
         to_dot(root)
+
+
+@needs_dot
+@pytest.mark.parametrize("rankdir", ["LR", "TB", "RL", "BT"])
+def test_collapsed_neurons_come_in_index_order_and_say_what_they_compute(rankdir):
+    import random
+
+    import nn
+
+    random.seed(1337)
+    model = nn.MLP(2, [16, 16, 1])
+    loss = (1 + -1.0 * model([0.5, -0.3])).relu()
+    svg = render(to_dot(loss, collapse=True, rankdir=rankdir))
+    boxes = {texts(g)[0]: g for _, g in groups(svg, "node") if texts(g) and texts(g)[0].startswith("layers.")}
+    across = 0 if rankdir in ("TB", "BT") else 1  # neurons of a layer line up across the rank direction
+    for layer in ("layers.0", "layers.1"):
+        centres = [bbox(boxes[f"{layer}/neurons.{k}"]) for k in range(16)]
+        along = [(c[across] + c[across + 2]) / 2 for c in centres]
+        assert along == sorted(along), (layer, rankdir)  # SVG y grows downwards, x rightwards: 0 first
+    assert texts(boxes["layers.0/neurons.3"])[1] == "relu(w·x + b)"
+    assert texts(boxes["layers.2/neurons.0"])[1] == "w·x + b"
+
+
+def test_labels_drawn_more_than_once_get_their_full_parameter_name():
+    import random
+
+    import nn
+
+    random.seed(0)
+    model = nn.MLP(2, [2, 1], fused=False)
+    loss = (1 - model([0.5, -1.0])).relu()
+    source = to_dot(loss).source
+    names = dict(model.named_parameters()) if hasattr(model, "named_parameters") else None
+    drawn = set(re.findall(r'label="(layers[^|"]*)', source))
+    assert drawn == {"layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b",
+                     "layers.0.neurons.1.w.0", "layers.0.neurons.1.w.1", "layers.0.neurons.1.b",
+                     "layers.1.neurons.0.w.0", "layers.1.neurons.0.w.1", "layers.1.neurons.0.b"}  # fmt: skip
+    if names is not None:
+        assert drawn <= set(names)  # the names state_dict() uses
+    x = Value(1.0, label="x")
+    assert 'label="x|' in to_dot(x * 2).source  # a label drawn once stays as it is

@@ -5,6 +5,8 @@ Node names come from topological order (n0, n1, …; op3 is the op that made n3)
 graph gives byte-identical DOT in every run and process.
 """
 
+import re
+
 import graphviz
 from graphviz import nohtml
 
@@ -21,6 +23,9 @@ _SECOND_OPERAND = {"-": "subtracted", "/": "divisor", "**": "exponent"}
 # which are fast there and place nodes a little more evenly.
 _LARGE = 300
 _LARGE_LAYOUT = {"nslimit": "2", "nslimit1": "2", "mclimit": "0.1"}
+_MANY_EDGES = 40  # edges between collapsed boxes; past this many they are drawn faint
+_FAINT_EDGE = {"color": "#6b728059", "penwidth": "0.6", "arrowsize": "0.4"}
+_NO_BACKWARD_YET = "Every grad is 0: the gradients are computed by backward(); call output.backward() first."
 _MONOSPACE = "DejaVu Sans Mono,Menlo,Consolas,monospace"  # the derivation's = signs line up
 _CAPTION = "Numbers on edges: the local derivative ∂(op output)/∂(input). Multiply them along a path: the chain rule."
 
@@ -215,20 +220,28 @@ class _Picture:
         if self.explanation is not None:
             graph.attr(label=_derivation(self.explanation), labelloc="b", labeljust="l", fontcolor="#9a3412",
                        fontsize="11", fontname=_MONOSPACE)  # fmt: skip
-        elif show_local_grads:
-            graph.attr(label=_CAPTION, labelloc="b", labeljust="l", fontcolor="#1d4ed8", fontsize="10")
+        elif show_local_grads or (show_grad and self._never_backpropagated()):
+            caption = [_CAPTION] if show_local_grads else []
+            if show_grad and self._never_backpropagated():
+                caption.append(_NO_BACKWARD_YET)
+            graph.attr(label="\n".join(caption), labelloc="b", labeljust="l", fontcolor="#1d4ed8", fontsize="10")
         graph.attr("node", shape="record", style="filled", fontname=_FONT, fontsize="11", color=_INK, height="0.3")
         graph.attr("edge", color=_EDGE, arrowsize="0.7", fontname=_FONT, fontsize="9", fontcolor="#1d4ed8")
         containers = _Clusters(graph, group_scopes, self.box_names)
+        self.full_labels = _full_labels(values, self.home)
         lit = self._lit_items()
         # Fields stacked label over data over grad: records lay fields across the rank direction, so flip in TB.
         flip = rankdir in ("TB", "BT")
         for node in values:
             i, where = self.index[node], containers.of(self.home[node])
             if node.parents:
-                where.node(f"op{i}", nohtml(_plain(_op_text(node, precision))), **self._op_style(node, color_by, lit))
-            label = _record(node, show_data, show_grad, precision, flip, self.grads.get(node))
-            where.node(f"n{i}", nohtml(label), **self._value_style(node, color_by, lit))
+                op_style = {**self._op_style(node, color_by, lit), "tooltip": _plain(f"op {node.op}")}
+                where.node(f"op{i}", nohtml(_plain(_op_text(node, precision))), **op_style)
+            grad = self.grads.get(node, node.grad)
+            label = _record(node, show_data, show_grad, precision, flip, grad, self.full_labels.get(node))
+            made = f"op {node.op}" if node.op else "leaf"
+            tooltip = f"{node.label or 'value'}: {made}, data {node.data!r}, grad {grad!r}"
+            where.node(f"n{i}", nohtml(label), **self._value_style(node, color_by, lit), tooltip=_plain(tooltip))
         for path, name in self.box_names.items():
             label = _record_box(path, self.members[path], self, precision, flip)
             style = {"shape": "Mrecord", "fillcolor": _FILL["scope"]}
@@ -238,9 +251,40 @@ class _Picture:
         if color_by:
             graph.node("legend", _legend(color_by), shape="plaintext", style="")
         containers.close()
-        for tail, head, attrs in self._edges(show_local_grads, precision, lit):
+        self._order_boxes(graph)
+        edges = self._edges(show_local_grads, precision, lit)
+        between_boxes = sum(1 for tail, head, _ in edges if tail in self.boxes and head in self.boxes)
+        if between_boxes > _MANY_EDGES:
+            graph.attr(ranksep="1.6")  # room between layers, so the edges fan out instead of piling up
+        for tail, head, attrs in edges:
+            if between_boxes > _MANY_EDGES and tail in self.boxes and head in self.boxes and "color" not in attrs:
+                attrs = {**attrs, **_FAINT_EDGE}  # 256 edges from layer to layer: thin and see-through, not a bar
             graph.edge(tail, head, **attrs)
         return graph
+
+    def _order_boxes(self, graph):
+        """Keep sibling boxes (neurons 0, 1, 2, … of a layer) in index order in every rankdir.
+
+        With ordering=out, dot keeps the out-edges of a node in the order written; an invisible point with an
+        edge to each sibling, in index order, then orders the siblings (flat edges would too, but dot 2.43 loses
+        flat edges between records). Measured on a 2-16-16-1 MLP: without it, layer 0 came out 10…15, 0…9.
+        """
+        siblings = {}
+        for path, name in self.box_names.items():
+            siblings.setdefault(path.rpartition("/")[0], []).append((_natural(path), name))
+        groups = [sorted(group) for group in siblings.values() if len(group) > 1]
+        if not groups:
+            return
+        graph.attr(ordering="out")
+        for k, group in enumerate(groups):
+            anchor = f"order{k}"
+            graph.node(anchor, "", shape="point", style="invis", width="0", height="0")
+            for _, name in group:
+                graph.edge(anchor, name, style="invis")
+
+    def _never_backpropagated(self):
+        """True if no gradient has been computed yet: every drawn grad is 0 (as it is before backward())."""
+        return not self.grads and all(node.grad == 0 for node in self.order) and any(n.parents for n in self.order)
 
     def _lit_items(self):
         """Names of the drawn nodes to emphasise: marked values, their boxes, and ops between two marked nodes."""
@@ -279,7 +323,7 @@ class _Picture:
             i, parents = self.index[node], node.parents
             head = self.box_of.get(node) or f"op{i}"
             explained = node in self.explained
-            factors = _local_grads(node) if (show_local_grads or explained) and node not in self.box_of else None
+            factors = _local_grads(node) if parents and node not in self.box_of else None
             for j, parent in enumerate(parents):
                 tail = self.item(parent)
                 if tail == head:
@@ -294,13 +338,32 @@ class _Picture:
                 if j == 1 and len(parents) == 2 and node.op in _SECOND_OPERAND:
                     notes.append(_SECOND_OPERAND[node.op])
                 on_path = not explained or parent in self.explained
-                if factors is not None and (show_local_grads or on_path):
+                if factors is not None and (show_local_grads or (explained and on_path)):
                     notes.append(_number(factors[j], precision) if factors[j] is not None else "?")
                 attrs = {"label": nohtml(_plain("\n".join(notes)))} if notes else {}
+                if factors is not None:  # hovering the edge: ∂(output)/∂(input) = the local derivative
+                    local = "?" if factors[j] is None else repr(factors[j])
+                    attrs["tooltip"] = _plain(f"∂({node.label or node.op})/∂({parent.label or 'input'}) = {local}")
                 edges.append((tail, head, _lit_edge(attrs, tail, head, lit)))
             if parents and node not in self.box_of:
                 edges.append((f"op{i}", f"n{i}", _lit_edge({}, f"op{i}", f"n{i}", lit)))
         return edges
+
+
+def _full_labels(values, home):
+    """{node: its full name} for labels drawn more than once (five weights all 'w.0'): its scope's path, then
+    the label, as named_parameters() names it: layers.0.neurons.3.w.0."""
+    counts = {}
+    for node in values:
+        if node.label:
+            counts[node.label] = counts.get(node.label, 0) + 1
+    return {node: f"{home[node].replace('/', '.')}.{node.label}" for node in values
+            if node.label and counts[node.label] > 1 and home[node]}  # fmt: skip
+
+
+def _natural(path):
+    """A sort key for scope paths that puts neurons.2 before neurons.10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path)]
 
 
 def _derivation(explanation, max_lines=16):

@@ -17,7 +17,7 @@ from ..files import atomic_write
 from ..graph import as_roots, topological_order
 from ..names import Names
 from .labels import _op_text
-from .layout import layout
+from .layout import collapsed_layout, layout
 from .scopes import _home_scopes
 
 ESM = (pathlib.Path(__file__).with_name("explorer.js")).read_text(encoding="utf-8")
@@ -127,6 +127,7 @@ def _scene(root, precision, rankdir, max_nodes, title):
         "nodes": nodes,
         "edges": edges,
         "scopes": _scopes(order, home, boxes, index),
+        "collapsed": _collapsed_view(order, home, index, rankdir, precision, grads),
         "forward": [f"n{i}" for i in range(len(order))],
         "backward": _backward_steps(root, order, index, grads),
         "explanations": _explanations(root, order, index, precision),
@@ -168,6 +169,46 @@ def _scopes(order, home, boxes, index):
             path = path.rpartition("/")[0]
     return [{"path": path, "label": path.rpartition("/")[2], "members": ids, **boxes.around(ids, path.count("/"))}
             for path, ids in sorted(members.items(), key=lambda item: item[0].count("/"))]  # fmt: skip
+
+
+def _collapsed_view(order, home, index, rankdir, precision, grads):
+    """The picture with one box per innermost scope (a neuron), for big graphs: where each drawn item goes, the
+    edges between them, and for each box its scope path and the values it hands out. None without scopes."""
+    paths = list(dict.fromkeys(home[node] for node in order if home[node]))  # as to_dot(collapse=True) numbers them
+    if not paths:
+        return None
+    boxes = collapsed_layout(order, rankdir, precision, grads)
+    if boxes is None:
+        return None
+    box_of = {node: f"s{paths.index(home[node])}" for node in order if home[node]}
+    item = {node: box_of.get(node, f"n{index[node]}") for node in order}
+    edges = {}
+    for node in order:
+        if not node.parents:
+            continue
+        head = box_of.get(node, f"op{index[node]}")
+        if node not in box_of:
+            edges[(head, f"n{index[node]}")] = None
+        for parent in node.parents:
+            if item[parent] != head:
+                edges[(item[parent], head)] = None
+    outputs = {}
+    for node in order:
+        for parent in node.parents:
+            if parent in box_of and item[node] != box_of[parent]:
+                outputs.setdefault(box_of[parent], {})[f"n{index[parent]}"] = None
+    outputs.setdefault(box_of.get(order[-1]), {})[f"n{len(order) - 1}"] = None
+    shown = set(boxes.boxes)
+    return {
+        "width": boxes.width,
+        "height": boxes.height,
+        "items": boxes.boxes,
+        "edges": [{"from": a, "to": b, "points": boxes.edge(a, b)} for a, b in edges if a in shown and b in shown],
+        "boxes": [
+            {"id": f"s{k}", "path": path, "outputs": list(outputs.get(f"s{k}", {}))} for k, path in enumerate(paths)
+        ],
+        "box_of": {f"n{index[node]}": box for node, box in box_of.items()},
+    }
 
 
 def _local_grads(node):

@@ -38,6 +38,7 @@ const STYLE = `
 .cg-path rect, .cg-path ellipse { stroke: #ea580c; stroke-width: 2.5; }
 .cg-edge.cg-path, .cg-edge.cg-current { stroke: #ea580c; stroke-width: 2.5; }
 .cg-match rect, .cg-match ellipse { fill: #fde68a !important; }
+.cg-box rect { fill: #ede9fe; stroke: #7c3aed; cursor: zoom-in; }
 `;
 
 function number(x, precision) {
@@ -124,6 +125,7 @@ class Explorer {
     this.modeSelect.addEventListener("change", () => this.setMode(this.modeSelect.value));
     this.counter = el("span", { "data-role": "counter" }, bar);
     button("fit", "Fit", "fit the whole graph in view");
+    if (this.scene.collapsed) this.viewButton = button("view", "Expand scopes", "one box per neuron, or every node");
     this.search = el("input", { "data-role": "search", placeholder: "search labels", type: "search", size: 14 }, bar);
     this.search.addEventListener("input", () => this.find(this.search.value));
     const main = el("div", { class: "cg-main" }, root);
@@ -138,6 +140,9 @@ class Explorer {
     this.edgeEls = this.scene.edges.map((edge) => this.drawEdge(edge, marker.id));
     this.nodeEls = new Map();
     for (const node of this.scene.nodes) this.nodeEls.set(node.id, this.drawNode(node));
+    this.expandedOnly = [...this.scopeEls.values(), ...this.edgeEls.map((e) => e.path),
+      ...this.viewport.querySelectorAll(".cg-edge-hit")];
+    if (this.scene.collapsed) this.drawCollapsed(marker.id);
     this.enablePanZoom();
     root.addEventListener("keydown", (event) => {
       if (event.target === this.search) return;
@@ -147,7 +152,8 @@ class Explorer {
       else return;
       event.preventDefault();
     });
-    const height = Math.min(640, Math.max(220, this.scene.height + 20));
+    this.setView(this.scene.collapsed && this.scene.nodes.length > 300 ? "collapsed" : "expanded");
+    const height = Math.min(640, Math.max(220, this.size().height + 20));
     this.svg.style.height = `${height}px`;
     const fitWhenSized = () => {
       if (this.svg.clientWidth > 0) {
@@ -231,6 +237,7 @@ class Explorer {
   act(action) {
     if (action === "play") return this.togglePlay();
     if (action === "fit") return this.fit();
+    if (action === "view") return this.setView(this.view === "collapsed" ? "expanded" : "collapsed", true);
     if (action !== "step") this.stopPlay();
     if (action === "reset") this.goTo(0);
     else if (action === "back") this.goTo(Math.max(0, this.done - 1));
@@ -280,6 +287,7 @@ class Explorer {
     }
     if (repaintAll) for (const node of this.scene.nodes) if (node.kind === "value") touched.add(node.id);
     for (const id of touched) this.paint(this.byId.get(id));
+    this.paintBoxes();
     this.markCurrent();
     this.counter.textContent = `step ${k} / ${this.steps()}`;
     this.showStep();
@@ -324,6 +332,9 @@ class Explorer {
     const id = this.currentId();
     if (!id) return;
     this.nodeEls.get(id).classList.add("cg-current");
+    if (this.view === "collapsed" && this.boxOf && this.boxOf.has(id)) {
+      this.boxEls.get(this.boxOf.get(id)).g.classList.add("cg-current");
+    }
     const op = this.opOf.get(id);
     if (op) this.nodeEls.get(op).classList.add("cg-current");
     if (this.mode === "backward") {
@@ -447,6 +458,10 @@ class Explorer {
         this.scopeEls.get(o.path).classList.contains("cg-collapsed"));
       if (!outer) this.scopeEls.get(inner.path).style.display = "";
     }
+    this.toggleScopeVisibility();
+  }
+
+  toggleScopeVisibility() {
     for (const [id, node] of this.nodeEls) node.style.display = this.hidden.has(id) ? "none" : "";
     for (const { edge, path } of this.edgeEls) {
       const hide = this.hidden.has(edge.from) && this.hidden.has(edge.to);
@@ -454,49 +469,128 @@ class Explorer {
     }
   }
 
+  // --- The collapsed view: one box per innermost scope (a neuron), laid out on its own
+
+  drawCollapsed(markerId) {
+    const view = this.scene.collapsed;
+    this.boxOf = new Map(Object.entries(view.box_of));
+    this.collapsedLayer = el("g", { "data-role": "collapsed" }, this.viewport, SVG);
+    this.viewport.insertBefore(this.collapsedLayer, this.viewport.firstChild);
+    for (const edge of view.edges) {
+      const from = view.items[edge.from], to = view.items[edge.to];
+      el("path", { class: "cg-edge", d: pathData(edge.points, from, to), "data-from": edge.from, "data-to": edge.to,
+        "marker-end": `url(#${markerId})` }, this.collapsedLayer, SVG);
+    }
+    this.boxEls = new Map();
+    for (const box of view.boxes) {
+      const at = view.items[box.id];
+      if (!at) continue;
+      const g = el("g", { class: "cg-node cg-box", "data-id": box.id, "data-kind": "scope", "data-scope": box.path },
+        this.collapsedLayer, SVG);
+      el("rect", { x: at.x - at.w / 2, y: at.y - at.h / 2, width: at.w, height: at.h, rx: 6 }, g, SVG);
+      const shown = box.outputs.slice(0, 3), rows = 1 + shown.length, row = at.h / rows;
+      const title = el("text", { x: at.x, y: at.y - at.h / 2 + row / 2 + 4, "text-anchor": "middle" }, g, SVG);
+      title.textContent = box.path;
+      box.texts = shown.map((id, r) => {
+        el("line", { x1: at.x - at.w / 2, x2: at.x + at.w / 2, y1: at.y - at.h / 2 + (r + 1) * row,
+          y2: at.y - at.h / 2 + (r + 1) * row }, g, SVG);
+        return [id, el("text", { x: at.x, y: at.y - at.h / 2 + (r + 1) * row + row / 2 + 4, "text-anchor": "middle" }, g, SVG)];
+      });
+      g.addEventListener("click", (event) => {
+        event.stopPropagation();
+        this.setView("expanded", false);
+        const scope = this.scene.scopes.find((sc) => sc.path === box.path);
+        if (scope) this.center(scope);
+      });
+      g.addEventListener("mouseenter", () => { this.panel.textContent = `${box.path}: click to see its nodes`; });
+      g.addEventListener("mouseleave", () => this.showStep());
+      this.boxEls.set(box.id, { box, g });
+    }
+    this.paintBoxes();
+  }
+
+  paintBoxes() {
+    if (!this.boxEls) return;
+    for (const { box } of this.boxEls.values()) {
+      for (const [id, text] of box.texts) {
+        const g = this.nodeEls.get(id), node = this.byId.get(id);
+        const data = g.getAttribute("data-data"), grad = g.getAttribute("data-grad");
+        const name = node.label || "out";
+        text.textContent = `${name}: data ${data === "" ? "·" : number(Number(data), this.precision)}  grad ${grad === "" ? "·" : number(Number(grad), this.precision)}`;
+      }
+    }
+  }
+
+  size() {
+    return this.view === "collapsed" ? this.scene.collapsed : this.scene;
+  }
+
+  setView(view, refit = true) {
+    if (view === "collapsed" && !this.scene.collapsed) view = "expanded";
+    this.view = view;
+    const collapsed = view === "collapsed";
+    if (this.viewButton) this.viewButton.textContent = collapsed ? "Expand scopes" : "Collapse scopes";
+    if (this.collapsedLayer) this.collapsedLayer.style.display = collapsed ? "" : "none";
+    for (const item of this.expandedOnly) item.style.display = collapsed ? "none" : "";
+    const items = collapsed ? this.scene.collapsed.items : null;
+    for (const [id, g] of this.nodeEls) {
+      const node = this.byId.get(id);
+      const at = items && items[id];
+      if (collapsed && !at) g.style.display = "none";
+      else {
+        g.style.display = this.hidden && this.hidden.has(id) && !collapsed ? "none" : "";
+        g.setAttribute("transform", at ? `translate(${at.x - node.x},${at.y - node.y})` : "");
+      }
+    }
+    if (!collapsed && this.hidden) this.toggleScopeVisibility();
+    this.markCurrent();
+    if (refit) this.fit();
+  }
+
   // --- Pan and zoom
 
   enablePanZoom() {
-    this.view = { x: 0, y: 0, k: 1 };
+    this.zoom = { x: 0, y: 0, k: 1 };
     let drag = null;
     this.svg.addEventListener("wheel", (event) => {
       event.preventDefault();
       const box = this.svg.getBoundingClientRect();
       const px = event.clientX - box.left, py = event.clientY - box.top;
       const factor = Math.exp(-event.deltaY * 0.0015);
-      const k = Math.min(8, Math.max(0.05, this.view.k * factor));
-      this.view.x = px - ((px - this.view.x) * k) / this.view.k;
-      this.view.y = py - ((py - this.view.y) * k) / this.view.k;
-      this.view.k = k;
+      const k = Math.min(8, Math.max(0.05, this.zoom.k * factor));
+      this.zoom.x = px - ((px - this.zoom.x) * k) / this.zoom.k;
+      this.zoom.y = py - ((py - this.zoom.y) * k) / this.zoom.k;
+      this.zoom.k = k;
       this.applyView();
     }, { passive: false });
     this.svg.addEventListener("pointerdown", (event) => {
-      drag = { x: event.clientX, y: event.clientY, vx: this.view.x, vy: this.view.y };
+      drag = { x: event.clientX, y: event.clientY, vx: this.zoom.x, vy: this.zoom.y };
     });
     window.addEventListener("pointermove", (event) => {
       if (!drag) return;
-      this.view.x = drag.vx + event.clientX - drag.x;
-      this.view.y = drag.vy + event.clientY - drag.y;
+      this.zoom.x = drag.vx + event.clientX - drag.x;
+      this.zoom.y = drag.vy + event.clientY - drag.y;
       this.applyView();
     });
     window.addEventListener("pointerup", () => { drag = null; });
   }
 
   applyView() {
-    this.viewport.setAttribute("transform", `translate(${this.view.x},${this.view.y}) scale(${this.view.k})`);
+    this.viewport.setAttribute("transform", `translate(${this.zoom.x},${this.zoom.y}) scale(${this.zoom.k})`);
   }
 
   fit() {
     const w = this.svg.clientWidth || 600, h = this.svg.clientHeight || 400, pad = 10;
-    const k = Math.min((w - 2 * pad) / this.scene.width, (h - 2 * pad) / this.scene.height, 1.5);
-    this.view = { k, x: (w - this.scene.width * k) / 2, y: (h - this.scene.height * k) / 2 };
+    const { width, height } = this.size();
+    const k = Math.min((w - 2 * pad) / width, (h - 2 * pad) / height, 1.5);
+    this.zoom = { k, x: (w - width * k) / 2, y: (h - height * k) / 2 };
     this.applyView();
   }
 
   center(node) {
     const w = this.svg.clientWidth || 600, h = this.svg.clientHeight || 400;
-    const k = Math.max(this.view.k, 1);
-    this.view = { k, x: w / 2 - node.x * k, y: h / 2 - node.y * k };
+    const k = Math.max(this.zoom.k, 1);
+    this.zoom = { k, x: w / 2 - node.x * k, y: h / 2 - node.y * k };
     this.applyView();
   }
 }

@@ -7,8 +7,9 @@ import re
 from ..value import Value
 
 
-def _record(node, show_data, show_grad, precision, flip, grad=None):
-    fields = [_record_text(node.label)] if node.label else []
+def _record(node, show_data, show_grad, precision, flip, grad=None, label=None):
+    label = node.label if label is None else label
+    fields = [_record_text(label)] if label else []
     if show_data:
         fields.append(f"data {_number(node.data, precision)}")
     if show_grad:
@@ -19,9 +20,8 @@ def _record(node, show_data, show_grad, precision, flip, grad=None):
 
 def _record_box(path, members, picture, precision, flip):
     """A collapsed scope: its path, its size, and data/grad of the values it hands out (a few of them)."""
-    ops = sum(1 for n in members if n.parents)
     outs = [n for n in members if n in picture.outputs or n in picture.used_outside]
-    fields = [_record_text(path), f"{len(members)} values, {ops} ops"]
+    fields = [_record_text(path), _record_text(_computes(members, outs))]
     shown = outs if len(outs) <= 4 else outs[:3]  # a batch of samples gives one output each: list a few
     for n in shown:
         name = f"{_record_text(n.label)}: " if n.label else "out: "
@@ -30,6 +30,23 @@ def _record_box(path, members, picture, precision, flip):
         fields.append(f"… and {len(outs) - len(shown)} more outputs")
     body = "|".join(fields)
     return f"{{{body}}}" if flip else body
+
+
+def _computes(members, outs):
+    """What a collapsed scope computes, when it is a neuron: 'relu(w·x + b)'; else how big it is."""
+    if len(outs) == 1:
+        out = outs[0]
+        activation, _, kind = out.op.rpartition("∘")
+        if kind == "dot":  # a fused neuron: one node
+            inner = "w·x + b" if len(out.parents) % 2 or out.params else "w·x"
+            return f"{activation}({inner})" if activation else inner
+        inputs = out.parents
+        if len(inputs) == 1 and inputs[0].op in ("sum", "dot") and inputs[0] in members:  # relu of Σ wᵢ·xᵢ + b
+            return f"{out.op}(Σ wᵢ·xᵢ + b)"
+        if out.op in ("sum", "dot"):
+            return "Σ wᵢ·xᵢ + b"
+    ops = sum(1 for n in members if n.parents)
+    return f"{len(members)} values, {ops} ops"
 
 
 def _op_text(node, precision):

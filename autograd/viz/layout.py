@@ -39,6 +39,15 @@ class Boxes:
         return {"x": (xs0 + xs1) / 2, "y": (ys0 + ys1) / 2 - 7, "w": xs1 - xs0 + 2 * pad, "h": ys1 - ys0 + 2 * pad + 14}
 
 
+def collapsed_layout(order, rankdir, precision, grads):
+    """The Boxes of the graph drawn with one box per innermost scope (ids s0, s1, …, as to_dot(collapse=True)
+    names them), or None if Graphviz cannot lay it out: the explorer then offers the expanded view only."""
+    try:
+        return _dot_layout(order[-1], rankdir, precision, grads, collapse=True)
+    except GraphvizError:
+        return None
+
+
 def layout(order, index, rankdir, precision, grads):
     """The Boxes of the graph `order` (a topological order; its last node the output), each value's box sized
     for its gradient in `grads`."""
@@ -60,8 +69,9 @@ def layout(order, index, rankdir, precision, grads):
             ) from None
 
 
-def _dot_layout(root, rankdir, precision, grads):
-    graph = to_dot(root, rankdir=rankdir, precision=precision, max_nodes=None, group_scopes=True, grads=grads)
+def _dot_layout(root, rankdir, precision, grads, collapse=False):
+    graph = to_dot(root, rankdir=rankdir, precision=precision, max_nodes=None, group_scopes=True, grads=grads,
+                   collapse=collapse)  # fmt: skip
     laid = json.loads(_pipe(graph, "json", None))
     x0, y0, x1, y1 = (float(v) for v in laid["bb"].split(","))
     names, boxes = {}, {}

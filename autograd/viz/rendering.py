@@ -6,6 +6,7 @@ whose message (INSTALL_HINT) says how to install it."""
 
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -65,13 +66,17 @@ def draw(root, filename=None, format=None, *, timeout=None, **to_dot_options):
     seconds = _time_limit(timeout)
     graph = to_dot(root, **to_dot_options)
     drawing = Drawing(graph, format=_output_format(filename, format), timeout=seconds)
+    drawing.root = root
     if filename is not None:
         drawing.path = render(graph, filename, drawing.format, timeout=seconds)
     return drawing
 
 
 class Drawing:
-    """A drawn graph: `graph` (the Digraph), `source` (DOT), `path` (file written, or None); Jupyter shows SVG."""
+    """A drawn graph: `graph` (the Digraph), `source` (DOT), `path` (file written, or None). Jupyter shows it
+    (SVG scaled to the cell's width, and PNG for viewers that show no SVG); `print()` gives a text picture."""
+
+    root = None  # the Value drawn, for the text picture
 
     def __init__(self, graph, format="svg", path=None, timeout=None):
         self.graph, self.format, self.path, self.timeout = graph, format, path, timeout
@@ -85,16 +90,53 @@ class Drawing:
         """The picture as SVG text (runs `dot`, for `timeout` seconds at most; default the drawing's own)."""
         return _pipe(self.graph, "svg", self.timeout if timeout is None else timeout).decode("utf-8")
 
+    def png(self, timeout=None, dpi=144):
+        """The picture as PNG bytes, at `dpi` (twice the screen's 72, so it stays sharp when shown at half size)."""
+        graph = self.graph.copy()
+        graph.attr(dpi=str(dpi))
+        return _pipe(graph, "png", self.timeout if timeout is None else timeout)
+
+    def view(self):
+        """Open the picture in the system's viewer or web browser (an SVG file in a temporary directory)."""
+        import tempfile
+        import webbrowser
+
+        path = os.path.join(tempfile.mkdtemp(prefix="chaingrad-"), "graph.svg")
+        atomic_write(path, self.svg().encode("utf-8"))
+        if not webbrowser.open(f"file://{path}"):
+            raise RuntimeError(f"no viewer or browser could be opened here; the picture is in {path}")
+        return path
+
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         # Jupyter calls this with no arguments; it must never raise, or the notebook shows a traceback.
+        # SVG, scaled to the output's width (never clipped), and PNG: JupyterLab shows no SVG from a notebook
+        # nobody has trusted, which is every one just cloned, and GitHub shows the PNG too.
         try:
-            return {"image/svg+xml": self.svg()}
+            svg, png = _scalable(self.svg()), self.png()
         except GraphvizError as error:
-            return {"text/plain": f"{error}\n\n{self.source}"}
+            return {"text/plain": f"{error}\n\nWithout Graphviz, print() it for a text picture, or use .source."}
+        width = _png_width(png) // 2  # shown at 72 dpi: its true size
+        return {"image/svg+xml": svg, "image/png": png, "text/plain": repr(self)}, {"image/png": {"width": width}}
+
+    def __str__(self):
+        from .text import text_picture
+
+        return text_picture(self.root) if self.root is not None else repr(self)  # not 300 lines of DOT: .source
 
     def __repr__(self):
-        where = f"path={self.path!r}" if self.path else "display it in Jupyter, or .svg() for the SVG text"
+        picture = "print() it for a text picture, " if self.root is not None else ""
+        where = f"path={self.path!r}" if self.path else f"{picture}.view() to open it, .source for its DOT"
         return f"<Drawing of {self.graph.comment}; {where}>"
+
+
+def _scalable(svg):
+    """The SVG with its width as a maximum: it shrinks to fit a narrow cell and never grows past its size."""
+    fitted = r'<svg style="max-width: \1pt; width: 100%; height: auto"'
+    return re.sub(r'<svg width="([\d.]+)pt" height="[\d.]+pt"', fitted, svg, count=1)
+
+
+def _png_width(png):
+    return int.from_bytes(png[16:20], "big")  # the IHDR chunk: width, then height, 4 bytes each
 
 
 def render(graph, filename, format=None, *, timeout=None):

@@ -2,7 +2,7 @@
 
 import math
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, invalid, is_real
 
 
 class Adam(Optimizer):
@@ -19,6 +19,7 @@ class Adam(Optimizer):
     """
 
     nonnegative = ("lr", "eps", "weight_decay")
+    flags = ("amsgrad", "maximize", "decoupled_weight_decay")
 
     def __init__(
         self,
@@ -32,14 +33,18 @@ class Adam(Optimizer):
         maximize=False,
         decoupled_weight_decay=False,
     ):
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
         super().__init__(params, dict(defaults, maximize=maximize, decoupled_weight_decay=decoupled_weight_decay))
 
     def check(self, group):
         super().check(group)
-        for i, beta in enumerate(group["betas"]):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"Invalid betas: {betas!r}; pass two, betas=(beta1, beta2), such as (0.9, 0.999)")
+        for i, beta in enumerate(betas):
+            if not (is_real(beta) and 0.0 <= beta < 1.0):
+                raise invalid("betas", beta, name=f"beta parameter at index {i}")
+        group["betas"] = tuple(betas)
 
     def update(self, theta, g, group, state):
         lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]

@@ -14,7 +14,18 @@ import math
 import types
 from collections.abc import Mapping
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, is_real
+
+
+def _check(name, what, value, ok, rule):
+    """Raise ValueError naming the scheduler and argument unless `value` is a finite number with ok(value)."""
+    if not (is_real(value) and ok(value)):
+        raise ValueError(f"{name}: {what} must be {rule}, got {value!r}")
+
+
+def _check_count(name, what, value):
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name}: {what} must be > 0 (a whole number of epochs), got {value!r}")
 
 
 class LRScheduler:
@@ -35,9 +46,14 @@ class LRScheduler:
         raise NotImplementedError
 
     def step(self):
-        """Advance one epoch and write the new lr into every param group."""
+        """Advance one epoch and write the new lr into every param group (all of them, or on an error none)."""
         self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
+        try:
+            lrs = list(self.get_lr())
+        except BaseException:
+            self.last_epoch -= 1
+            raise
+        for group, lr in zip(self.optimizer.param_groups, lrs, strict=True):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
@@ -76,10 +92,21 @@ class LambdaLR(LRScheduler):
             self.lr_lambdas = list(lr_lambda)
         else:
             self.lr_lambdas = [lr_lambda] * n
+        for f in self.lr_lambdas:
+            if not callable(f):
+                raise TypeError(
+                    f"LambdaLR: lr_lambda must be a function of the epoch, such as lambda k: 0.95**k; got {f!r}"
+                )
         super().__init__(optimizer)
 
     def get_lr(self):
-        return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs, strict=True)]
+        lrs = []
+        for f, base in zip(self.lr_lambdas, self.base_lrs, strict=True):
+            factor = f(self.last_epoch)
+            if not is_real(factor):
+                raise ValueError(f"LambdaLR: lr_lambda({self.last_epoch}) returned {factor!r}, not a number")
+            lrs.append(base * factor)
+        return lrs
 
     def state_dict(self):
         """As the base class's, with `lr_lambdas` a list holding, as torch, None for each plain function (which
@@ -108,8 +135,8 @@ class StepLR(LRScheduler):
     """lr = base_lr · gamma^⌊epoch / step_size⌋: multiply by gamma every `step_size` epochs."""
 
     def __init__(self, optimizer, step_size, gamma=0.1):
-        if not step_size > 0:
-            raise ValueError(f"StepLR: step_size must be > 0, got {step_size!r}")
+        _check_count("StepLR", "step_size", step_size)
+        _check("StepLR", "gamma", gamma, lambda v: v >= 0, "a number >= 0")
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer)
 
@@ -121,6 +148,7 @@ class ExponentialLR(LRScheduler):
     """lr = base_lr · gamma^epoch: multiply by gamma every epoch."""
 
     def __init__(self, optimizer, gamma):
+        _check("ExponentialLR", "gamma", gamma, lambda v: v >= 0, "a number >= 0")
         self.gamma = gamma
         super().__init__(optimizer)
 
@@ -136,8 +164,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
-        if not T_max > 0:
-            raise ValueError(f"CosineAnnealingLR: T_max must be > 0, got {T_max!r}")
+        _check("CosineAnnealingLR", "T_max", T_max, lambda v: v > 0, "> 0 (epochs to reach eta_min)")
+        _check("CosineAnnealingLR", "eta_min", eta_min, lambda v: v >= 0, "a number >= 0")
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer)
 
@@ -154,12 +182,11 @@ class LinearLR(LRScheduler):
     """
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
-        if start_factor > 1.0 or start_factor <= 0:
+        if not (is_real(start_factor) and 0 < start_factor <= 1.0):
             raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
-        if end_factor > 1.0 or end_factor < 0:
+        if not (is_real(end_factor) and 0 <= end_factor <= 1.0):
             raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
-        if not total_iters > 0:
-            raise ValueError(f"LinearLR: total_iters must be > 0, got {total_iters!r}")
+        _check_count("LinearLR", "total_iters", total_iters)
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
         super().__init__(optimizer)
 

@@ -2,14 +2,30 @@
 
 Optimizers work on floats, not on graphs: `step()` reads each parameter's `p.data` and `p.grad` and writes a new
 `p.data`. A subclass states its update rule once, in `update(theta, g, group, state)`, for one parameter.
+
+A step is applied to every parameter or to none: all the new values are computed first, then written, and an
+exception (Ctrl-C included) while writing them puts the old values and state back.
 """
 
+import math
+import numbers
 import warnings
 
 from autograd import Value
 
 # How torch's ValueErrors name each hyperparameter ("Invalid learning rate: -1"); others are "Invalid <key> value".
 _NAMES = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def is_real(value):
+    """A finite real number, not a bool: what every numeric hyperparameter must be."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def invalid(key, value, hint="", name=None):
+    """torch's message for an out-of-range hyperparameter, "Invalid learning rate: -1", plus an optional hint."""
+    shown = value if isinstance(value, numbers.Real) and not isinstance(value, bool) else repr(value)
+    return ValueError(f"Invalid {name or _NAMES.get(key, key + ' value')}: {shown}{hint}")
 
 
 class Optimizer:
@@ -22,11 +38,18 @@ class Optimizer:
     always a float, and a grad of 0.0 still moves a parameter under momentum or weight decay.
     """
 
-    # The hyperparameters that must be >= 0; subclasses list theirs and may extend `check`.
+    # The hyperparameters that must be finite numbers >= 0, and those that must be True or False; subclasses list
+    # theirs and may extend `check`.
     nonnegative = ()
+    flags = ()
 
     def __init__(self, params, defaults):
-        if isinstance(params, (Value, dict)):
+        name = type(self).__name__
+        if callable(getattr(params, "parameters", None)):  # the model itself, a common slip
+            raise TypeError(
+                f"{name} got the {type(params).__name__} itself; pass its parameters: {name}(model.parameters(), ...)"
+            )
+        if isinstance(params, (Value, dict, str)) or not hasattr(params, "__iter__"):
             raise TypeError(f"params must be an iterable of Values or of dicts, got a {type(params).__name__}")
         self.defaults = dict(defaults)
         self.state = {}
@@ -43,6 +66,8 @@ class Optimizer:
         """Add a dict {'params': [...], hyperparameter: value, ...}; hyperparameters it omits take the defaults."""
         if not isinstance(group, dict):
             raise TypeError(f"param_group must be a dict, got {type(group).__name__}")
+        if "params" not in group:
+            raise TypeError("param_group must have a 'params' entry: {'params': [...], 'lr': ...}")
         params = group["params"]
         if isinstance(params, set):
             raise TypeError("optimizer parameters must be in an ordered collection (a list), not a set")
@@ -64,8 +89,11 @@ class Optimizer:
     def check(self, group):
         """Raise ValueError, worded as torch's, if a hyperparameter of `group` is out of range."""
         for key in self.nonnegative:
-            if not group[key] >= 0.0:  # `not` so that NaN fails too
-                raise ValueError(f"Invalid {_NAMES.get(key, key + ' value')}: {group[key]}")
+            if not (is_real(group[key]) and group[key] >= 0.0):
+                raise invalid(key, group[key])
+        for key in self.flags:
+            if type(group[key]) not in (bool, int) or group[key] not in (0, 1):
+                raise invalid(key, group[key], "; use True or False")
 
     def zero_grad(self, set_to_none=True):
         """Set every parameter's grad to 0.0 (backward accumulates into .grad with +=).
@@ -79,12 +107,26 @@ class Optimizer:
     def step(self, closure=None):
         """Update every parameter once from its grad; `closure`, if given, recomputes the loss first and is returned."""
         loss = closure() if closure is not None else None
+        new = {}  # parameter -> (new data, new state); `update` works on a copy of the state
         for group in self.param_groups:
             for p in group["params"]:
                 g = float(p.grad)
                 if group.get("maximize", False):
                     g = -g
-                p.data = self.update(p.data, g, group, self.state.setdefault(p, {}))
+                data, state = new[p] if p in new else (p.data, dict(self.state.get(p, ())))
+                new[p] = self.update(data, g, group, state), state
+        old = [(p, p.data, self.state.get(p)) for p in new]
+        try:
+            for p, (data, state) in new.items():
+                p.data, self.state[p] = data, state
+        except BaseException:  # interrupted part-way through writing: put every parameter back
+            for p, data, state in old:
+                p.data = data
+                if state is None:
+                    self.state.pop(p, None)
+                else:
+                    self.state[p] = state
+            raise
         return loss
 
     def update(self, theta, g, group, state):

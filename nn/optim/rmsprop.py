@@ -2,7 +2,7 @@
 
 import math
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, invalid
 
 
 class RMSprop(Optimizer):
@@ -20,12 +20,18 @@ class RMSprop(Optimizer):
     """
 
     nonnegative = ("lr", "eps", "momentum", "weight_decay", "alpha")
+    flags = ("centered", "maximize")
 
     def __init__(
         self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *, maximize=False
     ):
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered)
         super().__init__(params, dict(defaults, maximize=maximize))
+
+    def check(self, group):
+        super().check(group)
+        if group["alpha"] > 1:  # then v = αv + (1 − α)g² goes negative, and √v fails
+            raise invalid("alpha", group["alpha"], " (alpha smooths the mean of g²: use 0 <= alpha <= 1)")
 
     def update(self, theta, g, group, state):
         alpha, momentum = group["alpha"], group["momentum"]

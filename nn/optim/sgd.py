@@ -1,6 +1,6 @@
 """Stochastic gradient descent, with optional momentum, Nesterov momentum, weight decay and maximize."""
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, invalid, is_real
 
 
 class SGD(Optimizer):
@@ -16,6 +16,7 @@ class SGD(Optimizer):
     """
 
     nonnegative = ("lr", "momentum", "weight_decay")
+    flags = ("nesterov", "maximize")
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, nesterov=False, weight_decay=0, *, maximize=False):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay)
@@ -23,6 +24,8 @@ class SGD(Optimizer):
 
     def check(self, group):
         super().check(group)
+        if not is_real(group["dampening"]):
+            raise invalid("dampening", group["dampening"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
