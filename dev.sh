@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Set everything up, then run one job:
 #   bash dev.sh demo   the main job: `chaingrad demo` trains micrograd's two-moons MLP and writes its pictures
+#   bash dev.sh lab    JupyterLab on notebooks/
 #   bash dev.sh test   the whole test suite (ruff, pytest, notebooks)
 # Needs only Python 3.10+. Creates or refreshes .venv, installs the project with its extras, and installs
-# Graphviz's `dot` with apt-get when it is missing and that is possible (otherwise it says how, and goes on).
+# Graphviz's `dot` (and, for `test`, Chromium for the explorer's browser tests) with apt-get when they are missing
+# and that is possible (otherwise it says how, and goes on).
 # PyTorch, for the parity tests, is installed when CI is set or CHAINGRAD_TORCH=1 (else those tests skip).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 job=${1:-}
 case "$job" in
-  demo | test) ;;
-  *) echo "usage: bash dev.sh demo | test" >&2; exit 2 ;;
+  demo | test | lab) ;;
+  *) echo "usage: bash dev.sh demo | test | lab" >&2; exit 2 ;;
 esac
 
 say() { echo "[dev.sh] $*" >&2; }
@@ -44,6 +46,17 @@ if ! command -v dot >/dev/null; then
   fi
 fi
 
+# The explorer's page tests drive Debian's chromium through Playwright (Playwright's own browser download is not
+# used); only the tests need it.
+if [ "$job" = test ] && ! command -v chromium >/dev/null; then
+  say "Chromium is missing; installing Debian's chromium with apt-get for the explorer's browser tests ..."
+  if ! apt_install chromium; then
+    say "Could not install Chromium here. Install it yourself to run the explorer's browser tests:"
+    say "  sudo apt-get install chromium"
+    say "Going on without it: the browser tests skip (under CI=true they fail instead)."
+  fi
+fi
+
 if ! .venv/bin/python -c 'import sys' 2>/dev/null; then
   rm -rf .venv
   if ! "$python" -m venv .venv 2>/dev/null; then
@@ -69,4 +82,5 @@ fi
 case "$job" in
   demo) exec .venv/bin/chaingrad demo ;;
   test) exec .venv/bin/python -m pytest ;;
+  lab) exec .venv/bin/jupyter lab notebooks/ ;;
 esac

@@ -291,7 +291,7 @@ def test_demo_when_graphviz_crashes_writes_the_rest_and_is_one_line_with_exit_2(
     lines = [line for line in err.splitlines() if "error" in line]
     assert lines == [
         f"chaingrad demo: error: cannot draw {out_dir / 'network.svg'}: Graphviz's neato crashed "
-        "(SIGSEGV) while laying out this graph; try a smaller --hidden"
+        "(SIGSEGV) while laying out this graph (the network 2-3-1); try a smaller --hidden"
     ]
     assert "Traceback" not in err
     assert "network.svg" not in os.listdir(out_dir)
@@ -323,5 +323,6 @@ def test_demo_when_graphviz_runs_out_of_time_is_one_line_with_exit_2(capsys, tmp
     assert code == 2 and f"wrote {out_dir / 'model.json'}: " in out
     assert [line for line in err.splitlines() if "error" in line] == [
         f"chaingrad demo: error: cannot draw {out_dir / 'network.svg'}: Graphviz's neato did not finish laying out "
-        "this graph within 0.2 s; allow more time with CHAINGRAD_DOT_TIMEOUT=SECONDS, or try a smaller --hidden"
+        "this graph (the network 2-3-1) within 0.2 s; allow more time with CHAINGRAD_DOT_TIMEOUT=SECONDS, or try a "
+        "smaller --hidden"
     ]

@@ -235,6 +235,7 @@ class Explorer {
   }
 
   act(action) {
+    this.pinned = null;
     if (action === "play") return this.togglePlay();
     if (action === "fit") return this.fit();
     if (action === "view") return this.setView(this.view === "collapsed" ? "expanded" : "collapsed", true);
@@ -346,6 +347,10 @@ class Explorer {
   // --- The panel
 
   showStep() {
+    if (this.pinned) {  // a clicked leaf's derivation stays until the next step or click
+      this.panel.textContent = this.pinned;
+      return;
+    }
     const id = this.currentId();
     if (!id) {
       this.panel.textContent = this.mode === "backward"
@@ -426,7 +431,8 @@ class Explorer {
       if (up.has(value) && up.has(target)) path.classList.add("cg-path");
     }
     const text = this.scene.explanations[leaf.id];
-    this.panel.textContent = text || `${leaf.name}: ${up.size - 1} nodes lie on its paths to the output.\nFor the derivation, run autograd.explain(output, ${leaf.name}) in Python.`;
+    this.pinned = text || `${leaf.name}: ${up.size - 1} nodes lie on its paths to the output.\nFor the derivation, run autograd.explain(output, ${leaf.name}) in Python.`;
+    this.panel.textContent = this.pinned;
   }
 
   find(query) {
@@ -522,7 +528,14 @@ class Explorer {
   }
 
   size() {
-    return this.view === "collapsed" ? this.scene.collapsed : this.scene;
+    // What Fit fits: the layout's box, grown to take in any scope box drawn around its edge.
+    if (this.view === "collapsed") return { x0: 0, y0: 0, width: this.scene.collapsed.width, height: this.scene.collapsed.height };
+    let x0 = 0, y0 = 0, x1 = this.scene.width, y1 = this.scene.height;
+    for (const s of this.scene.scopes) {
+      x0 = Math.min(x0, s.x - s.w / 2); y0 = Math.min(y0, s.y - s.h / 2);
+      x1 = Math.max(x1, s.x + s.w / 2); y1 = Math.max(y1, s.y + s.h / 2);
+    }
+    return { x0, y0, width: x1 - x0, height: y1 - y0 };
   }
 
   setView(view, refit = true) {
@@ -581,9 +594,9 @@ class Explorer {
 
   fit() {
     const w = this.svg.clientWidth || 600, h = this.svg.clientHeight || 400, pad = 10;
-    const { width, height } = this.size();
+    const { x0, y0, width, height } = this.size();
     const k = Math.min((w - 2 * pad) / width, (h - 2 * pad) / height, 1.5);
-    this.zoom = { k, x: (w - width * k) / 2, y: (h - height * k) / 2 };
+    this.zoom = { k, x: (w - width * k) / 2 - x0 * k, y: (h - height * k) / 2 - y0 * k };
     this.applyView();
   }
 
