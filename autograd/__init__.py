@@ -4,9 +4,11 @@
 Read value.py, ops.py and backward.py for the whole idea; fastpath.py holds what makes it fast.
 """
 
-from .backward import gradients
+from .backward import backward, gradients
 from .check import GradcheckError, gradcheck, gradgradcheck
 from .explanation import Explanation, explain
+from .forward import jvp
+from .function import Function, FunctionCtx
 from .functional import grad, hessian, jacobian, value_and_grad, vjp
 from .functions import (
     abs,
@@ -52,6 +54,7 @@ from .functions import (
 )
 from .fused import FUSED_ACTIVATIONS, dot, linear, sum
 from .graph import topological_order
+from .hooks import RemovableHandle
 from .modes import current_scope, detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
 from .value import Value
 from .viz import Explorer, GraphvizError, GraphvizNotFoundError, draw, explore, to_dot
@@ -77,9 +80,12 @@ __all__ = [
     "FUSED_ACTIVATIONS",
     "Explanation",
     "Explorer",
+    "Function",
+    "FunctionCtx",
     "GradcheckError",
     "GraphvizError",
     "GraphvizNotFoundError",
+    "RemovableHandle",
     "Value",
     "abs",
     "acos",
@@ -89,6 +95,7 @@ __all__ = [
     "atan",
     "atan2",
     "atanh",
+    "backward",
     "ceil",
     "clamp",
     "compile",
@@ -115,6 +122,7 @@ __all__ = [
     "hypot",
     "is_grad_enabled",
     "jacobian",
+    "jvp",
     "leaky_relu",
     "linear",
     "log",

@@ -26,6 +26,14 @@ class UserOp:
     def __init__(self, name):
         self.name, self.backward = name, _nothing
 
+    def accumulate(self, node, g):
+        """The fast path's step: the closure, which reads node.grad (the fast path has set it to g); a constant
+        child's grad is put back after it, since the closure adds into every child's."""
+        constants = [(child, child.grad) for child in node._parents if child._param is fastpath.CONSTANT]
+        self.backward()
+        for child, grad in constants:
+            child.grad = grad
+
     def shares(self, node, g, create_graph):
         """Each parent's share of g, found by running the closure on zeroed grads, then putting every grad back."""
         if create_graph:
@@ -59,4 +67,4 @@ def _nothing():
 
 @fastpath.accumulates(user_op_rule)
 def _run_closure(node, g):
-    node._param.backward()  # reads node.grad, which the fast path has already set to g
+    node._param.accumulate(node, g)  # a UserOp's closure, or an autograd.Function's backward (function.py)

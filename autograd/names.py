@@ -96,13 +96,14 @@ class Names:
 def op_formulas(node):
     """(expression, derivatives, [(symbol, parent)]) of the op that made `node`, as formula strings.
 
-    An op built the micrograd way gives its derivatives as `out.derivatives = ('1 - out**2',)`, in the symbols
-    x for one input, a and b for two, else x0, x1, …; and `out`.
+    An op built the micrograd way gives its derivatives as `out.derivatives = ('1 - out**2',)`, an
+    autograd.Function as its class attribute `derivatives`: in the symbols x for one input, a and b for two, else
+    x0, x1, …; and `out`.
     """
     parents = node.parents
     if node._rule is user_op_rule:
         symbols = _symbols(len(parents))
-        derivatives = tuple(node.__dict__.get("derivatives", ()))
+        derivatives = tuple(node.__dict__.get("derivatives", ())) or getattr(node._param, "derivatives", ())
         name = node._param.name
         expression = f"{name}({', '.join(symbols)})" if name.isidentifier() else None
         return expression, derivatives, list(zip(symbols, parents, strict=True))

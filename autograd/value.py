@@ -5,21 +5,25 @@ A Value is a node of a graph. It holds its `data`, its `grad` (∂output/∂self
 node with `make_node`; `backward.py` walks the nodes from the output back and applies their rules.
 """
 
-import functools
 import math
+import operator
 
-from . import backward as engine
 from . import fastpath, ops
+from .backward import CONSTANT, NO_GRAPH
+from .backward import backward_from as backpropagate
+from .compat import ValueCompat
 from .custom import UserOp, user_op_rule
+from .fastpath import CONSTANTS_MADE
 from .graph import describe
 from .modes import current as current_mode
 from .modes import get_mode
 from .scalar import as_real, not_a_number
 
 _new = object.__new__  # builds a node without running __init__'s checks: an op's data is already a float
+_PARAM = operator.attrgetter("_param")  # a leaf's _param is CONSTANT when it does not require grad (compat.py)
 
 
-class Value:
+class Value(ValueCompat):
     """A scalar node: `data`, `grad`, `label`, `op` ('' for a leaf), `parents`, op `params` and `scope`."""
 
     # Slots keep a node small, and the cycle collector reads every node of a growing graph again and again.
@@ -29,7 +33,7 @@ class Value:
     scope = ""  # the path of the `autograd.scope`s the node was built in, 'outer/inner'; likewise
     __array_ufunc__ = None  # numpy then hands `np.float64(2) * v` to our reflected operators
 
-    def __init__(self, data, _children=(), _op="", label=""):
+    def __init__(self, data, _children=(), _op="", label="", requires_grad=True):
         if type(data) is not float:  # floats, the usual data, need no check
             if isinstance(data, Value):
                 raise TypeError("Value data must be a number, got a Value: use v.detach() for a new leaf, or v.data")
@@ -38,6 +42,9 @@ class Value:
         self._parents, self._rule, self._param = (), None, None
         if label:
             self.label = _text(label, "label")
+        if not requires_grad:  # a constant: ops treat it as a plain number, backward never writes its grad
+            self._param, CONSTANTS_MADE[0] = CONSTANT, True
+            return
         if current_mode.get() is None and not _children:  # a plain leaf outside every mode: nothing more to do
             return
         mode = get_mode()
@@ -45,10 +52,12 @@ class Value:
             self.scope = mode.scope
         if _children:  # an op's output built the micrograd way: Value(t, (self,), 'tanh'), then out._backward = ...
             parents, user_op = _children_tuple(data, _children), UserOp(_text(_op, "_op"))
-            if mode.grad_enabled:
-                self._parents, self._rule, self._param = parents, user_op_rule, user_op
+            if not mode.grad_enabled:
+                self._param = NO_GRAPH
+            elif all(parent._param is CONSTANT for parent in parents):  # an op of constants only is a constant
+                self._param = CONSTANT
             else:
-                self._param = engine.NO_GRAPH
+                self._parents, self._rule, self._param = parents, user_op_rule, user_op
             if mode.anomaly:
                 _check_forward(self.data, user_op_rule, user_op, parents)
 
@@ -160,12 +169,13 @@ class Value:
 
     # --- Backpropagation
 
-    def backward(self, grad=1.0, create_graph=False):
+    def backward(self, grad=1.0, retain_graph=None, create_graph=False):
         """Backpropagate from here: leaves' `grad` accumulate (+=); every other node's `grad` is set to this pass's.
 
         With `create_graph=True` the gradients are Values built from Value ops, so they can be differentiated again.
+        `retain_graph` is PyTorch's, accepted and ignored: backward never frees a graph here, so any may run again.
         """
-        engine.backward(self, grad, create_graph)
+        backpropagate(self, grad, create_graph)
 
     def parent_shares(self, g, create_graph=False):
         """g·∂self/∂parent for each parent: one step of the chain rule, for the gradient g that reached this node.
@@ -204,41 +214,9 @@ class Value:
     @property
     def params(self):
         """The op's parameter as a dict, {'exponent': 2.0} or {'right': 3.0} for x * 3 ({'left': …}: 3 - x), or None."""
-        if self._rule is None or self._param is None or self._rule is user_op_rule:
+        if self._rule is None or self._param is None or ops.BY_RULE[self._rule].param_name is None:
             return None
         return {ops.BY_RULE[self._rule].param_name: self._param}
-
-    # micrograd's names, for code written for micrograd and its lecture.
-
-    @property
-    def _prev(self):
-        """micrograd's `_prev`: the set of parents."""
-        return set(self.parents)
-
-    @property
-    def _op(self):
-        """micrograd's `_op`: the op's name, as `op`."""
-        return self.op
-
-    @property
-    def _backward(self):
-        """micrograd's `_backward()`: add this node's share of its `grad` into each parent's `grad`, once."""
-        if self._rule is user_op_rule:
-            return self._param.backward
-        return functools.partial(add_shares_to_parents, self)
-
-    @_backward.setter
-    def _backward(self, function):
-        if not callable(function):
-            raise TypeError(f"_backward must be a function of no arguments, got {type(function).__name__}")
-        if self._rule is user_op_rule:
-            self._param.backward = function
-        elif self._parents:
-            raise AttributeError(
-                f"_backward can only be set on a Value built as Value(data, children, op); this one is op "
-                f"{self.op!r}, whose rule chaingrad already has"
-            )
-        # A leaf (also an op's output built under no_grad) passes no gradient on: there is nothing to keep.
 
     # --- Conveniences
 
@@ -257,27 +235,28 @@ class Value:
         """A new leaf with the same data and label, cut off from this graph."""
         return Value(self.data, label=self.label)
 
-    # Comparisons look at data and return bool, so max(values) and sorting work; == and hash stay identity-based.
-    def __lt__(self, other):
-        return self.data < _compare_operand(other)
-
-    def __le__(self, other):
-        return self.data <= _compare_operand(other)
-
-    def __gt__(self, other):
-        return self.data > _compare_operand(other)
-
-    def __ge__(self, other):
-        return self.data >= _compare_operand(other)
-
     __hash__ = object.__hash__
 
 
 def make_node(data, parents, rule, param=None):
     """The output of an op: `data`, with its parents, rule and parameter recorded (under `no_grad`, a leaf).
 
-    `parents` is the one parent Value itself, or a tuple of two or more (see fastpath.py for why).
+    `parents` is the one parent Value itself, or a tuple of two or more (see fastpath.py for why). A constant
+    parent (requires_grad=False) gets no gradient: its place goes to a stand-in leaf of its data, and an op of
+    constants only is a constant.
     """
+    if parents.__class__ is tuple:
+        if CONSTANTS_MADE[0] and CONSTANT in map(_PARAM, parents):
+            if all(p._param is CONSTANT for p in parents):
+                return constant(data)
+            parents = tuple(Value(p.data) if p._param is CONSTANT else p for p in parents)
+    elif parents._param is CONSTANT:
+        return constant(data)
+    return _node(data, parents, rule, param)
+
+
+def _node(data, parents, rule, param=None):
+    """make_node for parents known to require grad (binary and unary have checked)."""
     node = _new(Value)
     node.data, node.grad = data, 0.0
     mode = current_mode.get()
@@ -289,7 +268,7 @@ def make_node(data, parents, rule, param=None):
     if mode.grad_enabled:
         node._parents, node._rule, node._param = parents, rule, param
     else:  # a leaf, marked so that backward() from it can say why no gradient goes anywhere
-        node._parents, node._rule, node._param = (), None, engine.NO_GRAPH
+        node._parents, node._rule, node._param = (), None, NO_GRAPH
     if mode.anomaly:
         _check_forward(data, rule, param, parents if parents.__class__ is tuple else (parents,))
     return node
@@ -299,31 +278,40 @@ def binary(a, op, b):
     """`a op b` when a or b is a Value: a node with both as parents, or with the plain-number side as its parameter
     (NotImplemented when the other side is not a number, so that Python raises its usual TypeError)."""
     if isinstance(a, Value):
-        if isinstance(b, Value):
-            return make_node(op.values.forward(a.data, b.data), (a, b), op.values.rule)
+        if a._param is CONSTANT:
+            a = a.data  # a constant is a plain number to an op
+        elif isinstance(b, Value) and b._param is not CONSTANT:
+            return _node(op.values.forward(a.data, b.data), (a, b), op.values.rule)
+    if isinstance(b, Value) and b._param is CONSTANT:
+        b = b.data
+    if isinstance(a, Value):
         c = _constant(b, op)
-        if c is None:
-            return NotImplemented
-        return make_node(op.right.forward(a.data, c), a, op.right.rule, c)
+        return NotImplemented if c is None else _node(op.right.forward(a.data, c), a, op.right.rule, c)
     c = _constant(a, op)
     if c is None:
         return NotImplemented
-    return make_node(op.left.forward(c, b.data), b, op.left.rule, c)
+    if isinstance(b, Value):
+        return _node(op.left.forward(c, b.data), b, op.left.rule, c)
+    other = _constant(b, op)  # both sides constants: so is the result
+    return NotImplemented if other is None else constant(op.right.forward(c, other))
 
 
 def unary(x, op, param=None):
     """`op` applied to a Value (a new node) or to a plain number (a float)."""
     if isinstance(x, Value):
         data = op.forward(x.data) if param is None else op.forward(x.data, param)
-        return make_node(data, x, op.rule, param)
+        return constant(data) if x._param is CONSTANT else _node(data, x, op.rule, param)
     number = as_real(x, f"{op.name}'s input")
     return op.forward(number) if param is None else op.forward(number, param)
 
 
-def add_shares_to_parents(node):
-    """One node's step of backward, as micrograd's `_backward` does it: parent.grad += g·∂node/∂parent."""
-    for parent, share in zip(node.parents, node.parent_shares(node.grad), strict=True):
-        parent.grad += share
+def constant(data):
+    """A leaf that does not require grad: what an op of constants gives."""
+    node = _new(Value)
+    node.data, node.grad = data, 0.0
+    node._parents, node._rule, node._param = (), None, CONSTANT
+    CONSTANTS_MADE[0] = True
+    return node
 
 
 def op_name(rule, param=None):
@@ -383,12 +371,6 @@ def _constant(x, op):
                 f"numbers (int, float, bool, numpy scalar), {not_a_number(x)}"
             ) from None
         return None
-
-
-def _compare_operand(x):
-    if isinstance(x, Value):
-        return x.data
-    return as_real(x, "a Value can only be compared with a Value or a number; the other side")
 
 
 # The fast path's + - * /: `v op float` outside every mode, as `y = y * 1.01` in a loop, builds its node inside the

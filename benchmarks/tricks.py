@@ -31,7 +31,7 @@ TRICKS = {
 def switched_off(trick):
     """Inside: the engine with `trick` replaced by its plain version."""
     import autograd
-    from autograd import backward, fastpath, fused, graph, ops, value
+    from autograd import fastpath, graph, ops, value
 
     saved = []
 
@@ -54,18 +54,17 @@ def switched_off(trick):
             for node, g in autograd.gradients(root, seed).items():
                 node.grad = g if node.parents else node.grad + g
 
-        patch(backward.fastpath, "backward", reference)
+        patch(fastpath, "backward", reference)
     elif trick == "no_accumulators":
         patch(fastpath, "_ACCUMULATORS", {})
     elif trick == "tuple_parents":
         plain_operators(patch, value, ops)  # so that every node is built by make_node
-        make_node = value.make_node
+        node = value._node  # what every op's node is built by, make_node's (and so fused.py's) included
 
         def with_tuple(data, parents, rule, param=None):
-            return make_node(data, parents if parents.__class__ is tuple else (parents,), rule, param)
+            return node(data, parents if parents.__class__ is tuple else (parents,), rule, param)
 
-        patch(value, "make_node", with_tuple)
-        patch(fused, "make_node", with_tuple)
+        patch(value, "_node", with_tuple)
     elif trick == "plain_operators":
         plain_operators(patch, value, ops)
     elif trick == "unfused":
