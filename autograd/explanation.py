@@ -95,13 +95,28 @@ class Explanation:
 
     def __init__(self, output, wrt, precision=4, max_paths=20, variables=None, names=None):
         self.output, self.wrt, self.precision, self.max_paths = output, wrt, precision, max_paths
-        order, self._inputs = _between(output, wrt)  # the nodes on the paths, each after its parents
+        order, self._inputs, self._uses = _between(output, wrt)  # the nodes on the paths, parents first
         self.names, self._local = names or Names(precision, variables), {}
         self.total, self.path_count, uses = self._backward(order)
         if self.path_count <= max_paths:
-            self.paths, self.merges = self._paths(), None
+            self.paths, self._met = self._paths(), None
         else:
-            self.paths, self.merges = None, [Merge(node, tuple(u), gradient) for node, (u, gradient) in uses.items()]
+            self.paths, self._met = None, [(node, u, gradient) for node, (u, gradient) in uses.items()]
+        self._merges = None
+
+    @property
+    def merges(self):
+        """Past max_paths, each node where paths meet, output side first, wrt last (None when paths are listed)."""
+        if self._met is None:
+            return None
+        if self._merges is None:
+            self._merges = [self._merge(k) for k in range(len(self._met))]
+        return self._merges
+
+    def _merge(self, k):
+        """The k-th meeting node's Merge, its local derivatives worked out only now (a big graph shows a few)."""
+        node, uses, gradient = self._met[k]
+        return Merge(node, tuple((c, p, g, self._local_grads(c)[p]) for c, p, g in uses), gradient)
 
     @property
     def nodes(self):
@@ -121,10 +136,7 @@ class Explanation:
         """
         if not order:
             return 0.0, 0, {}
-        uses_count = {}
-        for node in order:
-            for _, parent in self._inputs[node]:
-                uses_count[parent] = uses_count.get(parent, 0) + 1
+        uses_count = self._uses
         met = {node: [] for node in reversed(order) if uses_count.get(node, 0) > 1 or node is self.wrt}
         gradients, counts = {self.output: 1.0}, {self.output: 1}
         for node in reversed(order):
@@ -137,7 +149,7 @@ class Explanation:
                 gradients[parent] = gradients.get(parent, 0.0) + shares[position]
                 counts[parent] = min(counts.get(parent, 0) + count, PATH_COUNT_LIMIT)
                 if parent in met:
-                    met[parent].append((node, position, g, self._local_grads(node)[position]))
+                    met[parent].append((node, position, g))
         merges = {node: (node_uses, gradients[node]) for node, node_uses in met.items() if node_uses}
         return gradients.get(self.wrt, 0.0), counts.get(self.wrt, 0), merges
 
@@ -210,16 +222,19 @@ class Explanation:
 
 def _between(output, wrt):
     """The nodes on a path from `output` down to `wrt` (both included), each after its parents, and for each
-    of them {node: [(position, parent)]}, its inputs on those paths (none for wrt: its paths end there)."""
-    inputs, order = {wrt: []}, []
+    of them {node: [(position, parent)]}, its inputs on those paths (none for wrt: its paths end there), and
+    {node: how many edges on those paths leave it}."""
+    inputs, order, uses = {wrt: []}, [], {}
     for node in [wrt] if output is wrt else inner_order(output):
         edges = [(i, parent) for i, parent in enumerate(node.parents) if parent in inputs] if node is not wrt else []
         if edges or node is wrt:
             inputs[node] = edges
             order.append(node)
+            for _, parent in edges:
+                uses[parent] = uses.get(parent, 0) + 1
     if output not in inputs:
-        return [], {}
-    return ([wrt] if order[0] is not wrt else []) + order, inputs
+        return [], {}, {}
+    return ([wrt] if order[0] is not wrt else []) + order, inputs, uses
 
 
 def _variables(frame):

@@ -116,11 +116,12 @@ def _merged_blocks(e, whole, latex):
         "so they are merged where they meet. Each row is a node where paths meet: its gradient is the sum, over "
         "its uses, of the gradient of the node that uses it times the local derivative, as backward computes it."
     ]
-    merges = e.merges
-    shown = merges if len(merges) <= MAX_MERGE_ROWS else [*merges[: MAX_MERGE_ROWS - 1], merges[-1]]
-    for merge in shown:
-        if merge is merges[-1] and len(merges) > len(shown):
-            blocks.append(f"… {len(merges) - len(shown):,} more nodes where paths meet, then:")
+    count = len(e._met)
+    picked = range(count) if count <= MAX_MERGE_ROWS else [*range(MAX_MERGE_ROWS - 1), count - 1]
+    for k in picked:
+        merge = e._merge(k)
+        if k == count - 1 and count > len(picked):
+            blocks.append(f"… {count - len(picked):,} more nodes where paths meet, then:")
         terms, numbers = [], []
         for child, position, gradient, local in merge.uses:
             step = names.derivatives(child)[position]
