@@ -72,7 +72,7 @@ def _look(page, url, name, out):
         if "display it in Jupyter" in text or "<Drawing of" in text:
             print(f"{name} output {k}: text where a picture should be: {text!r}")
             problems += 1
-        if image.count():
+        if image.count() and output.is_visible():  # JupyterLab renders only the cells near the view
             images += 1
             output.scroll_into_view_if_needed()
             box, cell = image.bounding_box(), output.bounding_box()
