@@ -21,7 +21,8 @@ import sys
 from typing import NamedTuple
 
 from . import formula
-from .graph import inner_order, is_value
+from .fastpath import collector_paused
+from .graph import is_value
 from .names import Names
 
 PATH_COUNT_LIMIT = 2**64  # paths are counted exactly up to here; past it, "more than …"
@@ -95,9 +96,10 @@ class Explanation:
 
     def __init__(self, output, wrt, precision=4, max_paths=20, variables=None, names=None):
         self.output, self.wrt, self.precision, self.max_paths = output, wrt, precision, max_paths
-        order, self._inputs, self._uses = _between(output, wrt)  # the nodes on the paths, parents first
         self.names, self._local = names or Names(precision, variables), {}
-        self.total, self.path_count, uses = self._backward(order)
+        with collector_paused():
+            order, self._inputs, self._uses = _between(output, wrt)  # the nodes on the paths, parents first
+            self.total, self.path_count, uses = self._backward(order)
         if self.path_count <= max_paths:
             self.paths, self._met = self._paths(), None
         else:
@@ -138,20 +140,21 @@ class Explanation:
             return 0.0, 0, {}
         uses_count = self._uses
         met = {node: [] for node in reversed(order) if uses_count.get(node, 0) > 1 or node is self.wrt}
-        gradients, counts = {self.output: 1.0}, {self.output: 1}
+        gradients, counts = dict.fromkeys(order, 0.0), dict.fromkeys(order, 0)
+        gradients[self.output], counts[self.output] = 1.0, 1
         for node in reversed(order):
             edges = self._inputs[node]
             if not edges:
                 continue
-            g, count = gradients[node], counts[node]
+            g, count = gradients[node], min(counts[node], PATH_COUNT_LIMIT)
             shares = node.parent_shares(g)
             for position, parent in edges:
-                gradients[parent] = gradients.get(parent, 0.0) + shares[position]
-                counts[parent] = min(counts.get(parent, 0) + count, PATH_COUNT_LIMIT)
+                gradients[parent] += shares[position]
+                counts[parent] += count
                 if parent in met:
                     met[parent].append((node, position, g))
         merges = {node: (node_uses, gradients[node]) for node, node_uses in met.items() if node_uses}
-        return gradients.get(self.wrt, 0.0), counts.get(self.wrt, 0), merges
+        return gradients[self.wrt], min(counts[self.wrt], PATH_COUNT_LIMIT), merges
 
     def _step(self, child, position, parent):
         formula_ = self.names.derivatives(child)[position]
@@ -223,18 +226,31 @@ class Explanation:
 def _between(output, wrt):
     """The nodes on a path from `output` down to `wrt` (both included), each after its parents, and for each
     of them {node: [(position, parent)]}, its inputs on those paths (none for wrt: its paths end there), and
-    {node: how many edges on those paths leave it}."""
-    inputs, order, uses = {wrt: []}, [], {}
-    for node in [wrt] if output is wrt else inner_order(output):
-        edges = [(i, parent) for i, parent in enumerate(node.parents) if parent in inputs] if node is not wrt else []
-        if edges or node is wrt:
-            inputs[node] = edges
-            order.append(node)
-            for _, parent in edges:
-                uses[parent] = uses.get(parent, 0) + 1
+    {node: how many edges on those paths leave it}.
+
+    One depth-first walk from `output`, as graph.inner_order's, that stops at `wrt` and at leaves: a node is
+    placed once its parents are, and it is on a path if one of its parents is.
+    """
+    inputs, order, uses = {wrt: []}, [wrt], {}
+    visited, stack = {wrt}, [(output, output.parents, False)] if output is not wrt else []
+    while stack:
+        node, parents, parents_placed = stack.pop()
+        if parents_placed:
+            edges = [(i, parent) for i, parent in enumerate(parents) if parent in inputs]
+            if edges:
+                inputs[node] = edges
+                order.append(node)
+                for _, parent in edges:
+                    uses[parent] = uses.get(parent, 0) + 1
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, parents, True))
+            for parent in reversed(parents):
+                if parent not in visited and (grandparents := parent.parents):
+                    stack.append((parent, grandparents, False))
     if output not in inputs:
         return [], {}, {}
-    return ([wrt] if order[0] is not wrt else []) + order, inputs, uses
+    return order, inputs, uses
 
 
 def _variables(frame):

@@ -85,3 +85,10 @@ def test_each_speed_trick_switched_off_gives_the_same_gradients():
     tricks += ("unfused",)
     assert [line.split()[0] for line in lines[1:]] == list(tricks)
     assert all(re.search(r"\d ms .*\d ms", line) for line in lines[1:])
+
+
+def test_the_explain_benchmark_runs_and_checks_its_total_against_backward():
+    command = [sys.executable, "-m", "benchmarks.explain", "--layers", "200", "--rounds", "2"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert re.match(r"explain on 801 nodes: median \d+\.\d{3} s of 2 rounds\n", result.stdout)
