@@ -1,5 +1,6 @@
 """Scopes in the picture: the scope each node is drawn in, and the nested labelled clusters of group_scopes."""
 
+import itertools
 import re
 
 import graphviz
@@ -95,10 +96,10 @@ def _order_siblings(graph, members, clustered):
     With ordering=out, dot keeps the out-edges of a node in the order written; an invisible point with an
     edge to each sibling, in index order, then orders the siblings (flat edges would too, but dot 2.43 loses
     flat edges between records). Measured on a 2-16-16-1 MLP: without it, layer 0 came out 10…15, 0…9.
-    dot 2.43 ignores ordering for nodes inside clusters and for edges into them, so with group_scopes the
-    point orders one invisible point per sibling outside the clusters instead, each with an edge to its
-    sibling: any other order of the siblings would cross those edges. Without it a 2-4-4-1 MLP came out
-    3, 2, 1, 0 in TB, and a 2-16-16-1 MLP's collapsed layers 8…15, 0…7 in every rankdir.
+    dot 2.43 ignores ordering inside clusters and on edges into them, so with group_scopes each sibling gets an
+    invisible point of its own outside the clusters instead, the points chained in index order by invisible flat
+    edges (points are no records): any other order of the siblings would cross the edges from the points.
+    Without them a 2-4-4-1 MLP came out 3, 2, 1, 0 in TB, and a 2-16-16-1 MLP's collapsed layers 8…15, 0…7.
     """
     siblings = {}
     for path, name in members.items():
@@ -106,18 +107,24 @@ def _order_siblings(graph, members, clustered):
     groups = [sorted(group) for group in siblings.values() if len(group) > 1]
     if not groups:
         return
-    graph.attr(ordering="out")
     invisible = {"shape": "point", "style": "invis", "width": "0", "height": "0"}
+    if not clustered:
+        graph.attr(ordering="out")
     for k, group in enumerate(groups):
-        anchor = f"order{k}"
-        graph.node(anchor, "", **invisible)
-        for j, (_, name) in enumerate(group):
-            if clustered:
-                graph.node(f"order{k}_{j}", "", **invisible)
-                graph.edge(anchor, f"order{k}_{j}", style="invis")
-                graph.edge(f"order{k}_{j}", name, style="invis")
-            else:
-                graph.edge(anchor, name, style="invis")
+        if not clustered:
+            graph.node(f"order{k}", "", **invisible)
+            for _, name in group:
+                graph.edge(f"order{k}", name, style="invis")
+            continue
+        points = [f"order{k}_{j}" for j in range(len(group))]
+        with graph.subgraph() as row:
+            row.attr(rank="same")
+            for point in points:
+                row.node(point, "", **invisible)
+            for left, right in itertools.pairwise(points):
+                row.edge(left, right, style="invis")
+        for point, (_, name) in zip(points, group, strict=True):
+            graph.edge(point, name, style="invis")
 
 
 def _natural(path):
