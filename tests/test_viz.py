@@ -157,7 +157,7 @@ def test_value_records_show_label_data_and_grad_in_that_order():
     assert shown("a") == ["a", f"data {a:.4f}", f"grad {2 * e:.4e}"]
     assert shown("e") == [f"data {e:.4e}", f"grad {2 * e:.4e}"]
     assert shown("L") == ["L", f"data {e * e:.4e}", "grad 1.0000"]
-    # The seed's own rounding: a ≈ 0.999089, dL/dw ≈ −3.316e-6.
+    # The article's own rounding: a ≈ 0.999089, dL/dw ≈ −3.316e-6.
     assert abs(a - 0.999089) < 5e-7 and abs(grad["w"] + 3.316e-6) < 1e-8
     # Stacked: label above data above grad, all centred on one x.
     record = drawn[name[g["z"]]]
@@ -590,7 +590,7 @@ def test_dot_source_is_identical_across_processes():
         assert there == here
 
 
-def test_the_readme_picture_shows_the_seed_neuron_with_its_chain_rule_path():
+def test_the_readme_picture_shows_the_articles_neuron_with_its_chain_rule_path():
     svg = ET.parse(ROOT / "docs" / "example.svg").getroot()
     drawn = {texts(g)[0]: g for _, g in groups(svg, "node")}
     a, e, grad = neuron_by_hand()
@@ -639,22 +639,21 @@ def test_draw_rejects_a_format_that_contradicts_the_filename(tmp_path):
 
 
 @needs_dot
-def test_jupyter_display_is_an_svg_that_fits_the_cell_and_a_png_for_viewers_without_svg():
+def test_jupyter_display_is_a_png_shown_at_its_true_size():
     g = neuron()
     drawing = draw(g["L"])
     assert drawing.path is None
     bundle, metadata = drawing._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml", "image/png", "text/plain"]
-    svg = ET.fromstring(bundle["image/svg+xml"])
-    assert len(groups(svg, "node")) == 13
-    assert svg.get("width") is None and "width: 100%" in svg.get("style")  # scales down, never clipped
+    # No SVG: JupyterLab 4.6 draws one as an <img> stretched to the cell's width, which a double-click cannot undo.
+    assert list(bundle) == ["image/png", "text/plain"]
     png = bundle["image/png"]
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert metadata == {"image/png": {"width": int.from_bytes(png[16:20], "big") // 2}}  # shown at its size
-    assert abs(metadata["image/png"]["width"] - float(svg.get("viewBox").split()[2])) <= 2
+    assert metadata == {"image/png": {"width": int.from_bytes(png[16:20], "big") // 2}}  # 144 dpi shown at 72
+    svg = ET.fromstring(drawing.svg())
+    assert abs(metadata["image/png"]["width"] - float(svg.get("viewBox").split()[2])) <= 2  # the SVG's width in pt
     formatters = pytest.importorskip("IPython.core.formatters")
-    data, _ = formatters.DisplayFormatter().format(drawing)
-    assert data["image/svg+xml"] == bundle["image/svg+xml"] and data["image/png"] == png
+    data, shown = formatters.DisplayFormatter().format(drawing)
+    assert data["image/png"] == png and "image/svg+xml" not in data and shown == metadata
 
 
 def test_print_gives_a_text_picture_and_the_svg_has_tooltips():
