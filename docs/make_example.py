@@ -1,4 +1,5 @@
-"""Make docs/example.svg, the README's picture: seed 003's neuron after backward, with the chain-rule path to w.
+"""Make docs/example.svg, the README's picture: the neuron of "Backpropagation & Gradient Descent" after
+backward, with the chain-rule path to w.
 
 Run from the repository root: `python docs/make_example.py` (needs Graphviz's `dot`).
 """

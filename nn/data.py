@@ -77,7 +77,7 @@ def make_blobs(n_samples=100, centers=2, cluster_std=1.0, n_features=2, seed=Non
 def make_linear(n_samples=100, weights=(2.0,), bias=1.0, noise=0.0, seed=None):
     """A regression set: x uniform in [-1, 1] per feature, y = w·x + b + N(0, noise²). One feature per weight.
 
-    The default is seed 002's line, y = 2x + 1.
+    The default is y = 2x + 1, the line of the article on stochastic gradient descent and its variants.
     """
     rng = _rng(n_samples, noise, seed)
     weights = [float(w) for w in weights]

@@ -14,7 +14,7 @@ from nn.optim.lr_scheduler import StepLR
 from nn.train import EarlyStopping, History, accuracy, fit
 
 X = [[1.0], [2.0], [3.0], [4.0], [5.0]]
-Y = [3.0, 5.0, 7.0, 9.0, 11.0]  # seed 002's line y = 2x + 1
+Y = [3.0, 5.0, 7.0, 9.0, 11.0]  # the line y = 2x + 1 of the article on stochastic gradient descent and its variants
 
 
 def line(w=0.0, b=0.0):

@@ -51,9 +51,10 @@ def test_xor_trains_with_a_2_4_1_network(seed):
     assert history.loss[-1] < 0.01  # each output within about 0.1 of its ±1 target
 
 
-def test_seed_000_linear_regression_first_example():
-    # Seed 000: ŷ = w₁x₁ + w₂x₂ + b, L = (ŷ − y)², SGD with batch size 1 and η = 0.05, from w₁ = −0.017,
-    # w₂ = −0.048, b = 0. The first example is x = (4, 1), y = 2; the seed prints the updated weights.
+def test_linear_regression_first_example_of_the_javascript_article():
+    # "Implementing backpropagation for linear regression with stochastic gradient descent in JavaScript":
+    # ŷ = w₁x₁ + w₂x₂ + b, L = (ŷ − y)², SGD with batch size 1 and η = 0.05, from w₁ = −0.017, w₂ = −0.048, b = 0.
+    # The first example is x = (4, 1), y = 2; the article prints the updated weights.
     X = [[4.0, 1.0], [2.0, 8.0], [1.0, 0.0], [3.0, 2.0], [1.0, 4.0], [6.0, 7.0]]
     y = [2.0, -14.0, 1.0, -1.0, -7.0, -8.0]
     model = Neuron(2, activation="linear")
@@ -63,7 +64,7 @@ def test_seed_000_linear_regression_first_example():
         model,
         X[:1],
         y[:1],
-        loss=mse_loss,  # the mean over one example is the seed's squared difference
+        loss=mse_loss,  # the mean over one example is the article's squared difference
         optimizer=SGD(model.parameters(), lr=0.05),
         epochs=1,
         batch_size=1,
@@ -75,9 +76,10 @@ def test_seed_000_linear_regression_first_example():
     assert round(history.loss[0], 2) == 4.48  # "our loss is at 4.48"
 
 
-def test_seed_002_mini_batch_gradient_descent_finds_y_equals_2x_plus_1():
-    # Seed 002: y = weight·x + bias on five points of y = 2x + 1, from 0 and 0, batch size 4, lr 0.01, shuffled
-    # every epoch, gradients 2·error·x / batch size (mean squared error). It "converges toward weight=2, bias=1".
+def test_mini_batch_gradient_descent_finds_y_equals_2x_plus_1():
+    # The article on stochastic gradient descent and its variants: y = weight·x + bias on five points of
+    # y = 2x + 1, from 0 and 0, batch size 4, lr 0.01, shuffled every epoch, gradients 2·error·x / batch size
+    # (mean squared error). It "converges toward weight=2, bias=1".
     X = [[1.0], [2.0], [3.0], [4.0], [5.0]]
     y = [3.0, 5.0, 7.0, 9.0, 11.0]
     model = Neuron(1, activation="linear")

@@ -157,7 +157,7 @@ def test_value_records_show_label_data_and_grad_in_that_order():
     assert shown("a") == ["a", f"data {a:.4f}", f"grad {2 * e:.4e}"]
     assert shown("e") == [f"data {e:.4e}", f"grad {2 * e:.4e}"]
     assert shown("L") == ["L", f"data {e * e:.4e}", "grad 1.0000"]
-    # The seed's own rounding: a ≈ 0.999089, dL/dw ≈ −3.316e-6.
+    # The article's own rounding: a ≈ 0.999089, dL/dw ≈ −3.316e-6.
     assert abs(a - 0.999089) < 5e-7 and abs(grad["w"] + 3.316e-6) < 1e-8
     # Stacked: label above data above grad, all centred on one x.
     record = drawn[name[g["z"]]]
@@ -590,7 +590,7 @@ def test_dot_source_is_identical_across_processes():
         assert there == here
 
 
-def test_the_readme_picture_shows_the_seed_neuron_with_its_chain_rule_path():
+def test_the_readme_picture_shows_the_articles_neuron_with_its_chain_rule_path():
     svg = ET.parse(ROOT / "docs" / "example.svg").getroot()
     drawn = {texts(g)[0]: g for _, g in groups(svg, "node")}
     a, e, grad = neuron_by_hand()
@@ -639,22 +639,21 @@ def test_draw_rejects_a_format_that_contradicts_the_filename(tmp_path):
 
 
 @needs_dot
-def test_jupyter_display_is_an_svg_that_fits_the_cell_and_a_png_for_viewers_without_svg():
+def test_jupyter_display_is_a_png_shown_at_its_true_size():
     g = neuron()
     drawing = draw(g["L"])
     assert drawing.path is None
     bundle, metadata = drawing._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml", "image/png", "text/plain"]
-    svg = ET.fromstring(bundle["image/svg+xml"])
-    assert len(groups(svg, "node")) == 13
-    assert svg.get("width") is None and "width: 100%" in svg.get("style")  # scales down, never clipped
+    # No SVG: JupyterLab 4.6 draws one as an <img> stretched to the cell's width, which a double-click cannot undo.
+    assert list(bundle) == ["image/png", "text/plain"]
     png = bundle["image/png"]
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert metadata == {"image/png": {"width": int.from_bytes(png[16:20], "big") // 2}}  # shown at its size
-    assert abs(metadata["image/png"]["width"] - float(svg.get("viewBox").split()[2])) <= 2
+    assert metadata == {"image/png": {"width": int.from_bytes(png[16:20], "big") // 2}}  # 144 dpi shown at 72
+    svg = ET.fromstring(drawing.svg())
+    assert abs(metadata["image/png"]["width"] - float(svg.get("viewBox").split()[2])) <= 2  # the SVG's width in pt
     formatters = pytest.importorskip("IPython.core.formatters")
-    data, _ = formatters.DisplayFormatter().format(drawing)
-    assert data["image/svg+xml"] == bundle["image/svg+xml"] and data["image/png"] == png
+    data, shown = formatters.DisplayFormatter().format(drawing)
+    assert data["image/png"] == png and "image/svg+xml" not in data and shown == metadata
 
 
 def test_print_gives_a_text_picture_and_the_svg_has_tooltips():
@@ -745,9 +744,52 @@ def test_root_must_be_values(root):
         to_dot(root)
 
 
+def _scope_centres(svg, collapsed):
+    """{(layer, neuron): (x, y)} read from the rendered SVG: the centre of each neuron's collapsed box, or of its
+    parameters' records (labelled layers.L.neurons.K.w.0 and so on) when it is drawn expanded."""
+    points = {}
+    for _, group in groups(svg, "node"):
+        words = texts(group)
+        found = re.fullmatch(r"layers\.(\d+)/neurons\.(\d+)", words[0]) if collapsed and words else None
+        if not collapsed and words:
+            found = re.match(r"layers\.(\d+)\.neurons\.(\d+)\.", words[0])
+        if found:
+            x0, y0, x1, y1 = bbox(group)
+            points.setdefault((int(found[1]), int(found[2])), []).append(((x0 + x1) / 2, (y0 + y1) / 2))
+    return {key: tuple(sum(c) / len(c) for c in zip(*pts, strict=True)) for key, pts in points.items()}
+
+
 @needs_dot
 @pytest.mark.parametrize("rankdir", ["LR", "TB", "RL", "BT"])
-def test_collapsed_neurons_come_in_index_order_and_say_what_they_compute(rankdir):
+@pytest.mark.parametrize(
+    "view",
+    [{"collapse": True}, {"collapse": True, "group_scopes": True}, {"group_scopes": True}],
+    ids=["collapse", "collapse+group_scopes", "group_scopes"],
+)
+def test_layers_and_neurons_come_in_index_order_in_every_direction(rankdir, view):
+    import random
+
+    import nn
+
+    random.seed(1337)
+    width = 16 if view.get("collapse") else 4  # 16-wide layers drawn expanded would be a 2,000-node picture
+    model = nn.MLP(2, [width, width, 1])
+    loss = (1 + -1.0 * model([0.5, -0.3])).relu()
+    loss.backward()
+    centres = _scope_centres(render(to_dot(loss, rankdir=rankdir, **view)), view.get("collapse", False))
+    assert set(centres) == {(layer, k) for layer in (0, 1) for k in range(width)} | {(2, 0)}
+    # SVG x grows rightwards and y downwards. Layers follow the rank direction (TB: layer 0 on top; BT and RL
+    # mirror TB and LR); across it, neuron 0 comes first in reading order (top in LR and RL, left in TB and BT).
+    along, across = (1, 0) if rankdir in ("TB", "BT") else (0, 1)
+    layers = [sum(centres[layer, k][along] for k in range(width)) / width for layer in (0, 1)] + [centres[2, 0][along]]
+    assert layers == sorted(layers, reverse=rankdir in ("RL", "BT")), layers
+    for layer in (0, 1):
+        positions = [centres[layer, k][across] for k in range(width)]
+        assert positions == sorted(positions), (layer, positions)
+
+
+@needs_dot
+def test_collapsed_neurons_say_what_they_compute():
     import random
 
     import nn
@@ -755,13 +797,8 @@ def test_collapsed_neurons_come_in_index_order_and_say_what_they_compute(rankdir
     random.seed(1337)
     model = nn.MLP(2, [16, 16, 1])
     loss = (1 + -1.0 * model([0.5, -0.3])).relu()
-    svg = render(to_dot(loss, collapse=True, rankdir=rankdir))
+    svg = render(to_dot(loss, collapse=True))
     boxes = {texts(g)[0]: g for _, g in groups(svg, "node") if texts(g) and texts(g)[0].startswith("layers.")}
-    across = 0 if rankdir in ("TB", "BT") else 1  # neurons of a layer line up across the rank direction
-    for layer in ("layers.0", "layers.1"):
-        centres = [bbox(boxes[f"{layer}/neurons.{k}"]) for k in range(16)]
-        along = [(c[across] + c[across + 2]) / 2 for c in centres]
-        assert along == sorted(along), (layer, rankdir)  # SVG y grows downwards, x rightwards: 0 first
     assert texts(boxes["layers.0/neurons.3"])[1] == "relu(w·x + b)"
     assert texts(boxes["layers.2/neurons.0"])[1] == "w·x + b"
 

@@ -5,15 +5,13 @@ Node names come from topological order (n0, n1, …; op3 is the op that made n3)
 graph gives byte-identical DOT in every run and process.
 """
 
-import re
-
 import graphviz
 from graphviz import nohtml
 
 from ..graph import as_roots, topological_order
 from ..value import Value
 from .labels import _number, _op_text, _plain, _record, _record_box
-from .scopes import _Clusters, _home_scopes
+from .scopes import _Clusters, _home_scopes, _order_siblings
 from .style import _EDGE, _FILL, _FONT, _HIGHLIGHT, _INK, _OP_FILL, _grad_colors, _legend, _op_family
 
 # Which operand is which, for ops whose two Value inputs cannot be swapped: the second input's edge says it.
@@ -227,31 +225,32 @@ class _Picture:
             graph.attr(label="\n".join(caption), labelloc="b", labeljust="l", fontcolor="#1d4ed8", fontsize="10")
         graph.attr("node", shape="record", style="filled", fontname=_FONT, fontsize="11", color=_INK, height="0.3")
         graph.attr("edge", color=_EDGE, arrowsize="0.7", fontname=_FONT, fontsize="9", fontcolor="#1d4ed8")
-        containers = _Clusters(graph, group_scopes, self.box_names)
+        containers = _Clusters(graph, group_scopes, self.box_names, rankdir)
         self.full_labels = _full_labels(values, self.home)
         lit = self._lit_items()
         # Fields stacked label over data over grad: records lay fields across the rank direction, so flip in TB.
         flip = rankdir in ("TB", "BT")
         for node in values:
-            i, where = self.index[node], containers.of(self.home[node])
+            i, home = self.index[node], self.home[node]
             if node.parents:
                 op_style = {**self._op_style(node, color_by, lit), "tooltip": _plain(f"op {node.op}")}
-                where.node(f"op{i}", nohtml(_plain(_op_text(node, precision))), **op_style)
+                containers.node(home, f"op{i}", nohtml(_plain(_op_text(node, precision))), **op_style)
             grad = self.grads.get(node, node.grad)
             label = _record(node, show_data, show_grad, precision, flip, grad, self.full_labels.get(node))
             made = f"op {node.op}" if node.op else "leaf"
             tooltip = f"{node.label or 'value'}: {made}, data {node.data!r}, grad {grad!r}"
-            where.node(f"n{i}", nohtml(label), **self._value_style(node, color_by, lit), tooltip=_plain(tooltip))
+            style = {**self._value_style(node, color_by, lit), "tooltip": _plain(tooltip)}
+            containers.node(home, f"n{i}", nohtml(label), **style)
         for path, name in self.box_names.items():
             label = _record_box(path, self.members[path], self, precision, flip)
             style = {"shape": "Mrecord", "fillcolor": _FILL["scope"]}
             if name in lit:
                 style.update(color=_HIGHLIGHT, penwidth="2.5")
-            containers.of(path, box=True).node(name, nohtml(label), **style)
+            containers.node(path, name, nohtml(label), box=True, **style)
         if color_by:
             graph.node("legend", _legend(color_by), shape="plaintext", style="")
         containers.close()
-        self._order_boxes(graph)
+        _order_siblings(graph, self._sibling_members(group_scopes), group_scopes)
         edges = self._edges(show_local_grads, precision, lit)
         between_boxes = sum(1 for tail, head, _ in edges if tail in self.boxes and head in self.boxes)
         if between_boxes > _MANY_EDGES:
@@ -262,25 +261,12 @@ class _Picture:
             graph.edge(tail, head, **attrs)
         return graph
 
-    def _order_boxes(self, graph):
-        """Keep sibling boxes (neurons 0, 1, 2, … of a layer) in index order in every rankdir.
-
-        With ordering=out, dot keeps the out-edges of a node in the order written; an invisible point with an
-        edge to each sibling, in index order, then orders the siblings (flat edges would too, but dot 2.43 loses
-        flat edges between records). Measured on a 2-16-16-1 MLP: without it, layer 0 came out 10…15, 0…9.
-        """
-        siblings = {}
-        for path, name in self.box_names.items():
-            siblings.setdefault(path.rpartition("/")[0], []).append((_natural(path), name))
-        groups = [sorted(group) for group in siblings.values() if len(group) > 1]
-        if not groups:
-            return
-        graph.attr(ordering="out")
-        for k, group in enumerate(groups):
-            anchor = f"order{k}"
-            graph.node(anchor, "", shape="point", style="invis", width="0", height="0")
-            for _, name in group:
-                graph.edge(anchor, name, style="invis")
+    def _sibling_members(self, clustered):
+        """{scope path: the drawn node that places it}: its collapsed box, or with group_scopes and no collapse,
+        the last value drawn in its cluster (a neuron's output)."""
+        if self.box_names or not clustered:
+            return dict(self.box_names)
+        return {self.home[node]: f"n{self.index[node]}" for node in self.drawn_values() if self.home[node]}
 
     def _never_backpropagated(self):
         """True if no gradient has been computed yet: every drawn grad is 0 (as it is before backward())."""
@@ -359,11 +345,6 @@ def _full_labels(values, home):
             counts[node.label] = counts.get(node.label, 0) + 1
     return {node: f"{home[node].replace('/', '.')}.{node.label}" for node in values
             if node.label and counts[node.label] > 1 and home[node]}  # fmt: skip
-
-
-def _natural(path):
-    """A sort key for scope paths that puts neurons.2 before neurons.10."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path)]
 
 
 def _derivation(explanation, max_lines=16):

@@ -1,4 +1,4 @@
-"""Rendering with Graphviz: `draw` and its `Drawing` (Jupyter shows it as SVG), and `render`, which writes a file
+"""Rendering with Graphviz: `draw` and its `Drawing` (Jupyter shows it as PNG), and `render`, which writes a file
 with autograd.files.atomic_write. Graphviz runs with a time limit (`timeout=`, else $CHAINGRAD_DOT_TIMEOUT, else
 DEFAULT_TIMEOUT seconds). Every way it can fail (missing, an error, a crash, out of time) raises a GraphvizError
 whose one-line message says what happened and what to do; without `dot` on PATH it is GraphvizNotFoundError,
@@ -6,7 +6,6 @@ whose message (INSTALL_HINT) says how to install it."""
 
 import math
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -54,7 +53,7 @@ class GraphvizTimeoutError(GraphvizError):
 
 
 def draw(root, filename=None, format=None, *, timeout=None, **to_dot_options):
-    """Draw `root`'s graph: an object Jupyter shows inline as SVG; with `filename`, also render that file now.
+    """Draw `root`'s graph: an object Jupyter shows inline; with `filename`, also render that file now.
 
     `filename` is written exactly as given (no extension is appended) with autograd.files.atomic_write: a file is
     replaced atomically, a symlink's target is written, a device such as /dev/stdout is written through. `format`
@@ -73,8 +72,9 @@ def draw(root, filename=None, format=None, *, timeout=None, **to_dot_options):
 
 
 class Drawing:
-    """A drawn graph: `graph` (the Digraph), `source` (DOT), `path` (file written, or None). Jupyter shows it
-    (SVG scaled to the cell's width, and PNG for viewers that show no SVG); `print()` gives a text picture."""
+    """A drawn graph: `graph` (the Digraph), `source` (DOT), `path` (file written, or None). Jupyter shows it as
+    a PNG scaled down to the cell's width (in JupyterLab, double-click it for its full size); `print()` gives a
+    text picture, `.svg()` the SVG."""
 
     root = None  # the Value drawn, for the text picture
 
@@ -109,14 +109,15 @@ class Drawing:
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         # Jupyter calls this with no arguments; it must never raise, or the notebook shows a traceback.
-        # SVG, scaled to the output's width (never clipped), and PNG: JupyterLab shows no SVG from a notebook
-        # nobody has trusted, which is every one just cloned, and GitHub shows the PNG too.
+        # PNG only, at twice its size: JupyterLab scales an image down to the cell's width and a double-click
+        # shows it full size, where it draws an SVG as an <img> stretched to the cell's width however small, and
+        # a double-click does nothing (JupyterLab 4.6); an untrusted notebook shows no SVG, and GitHub none at all.
         try:
-            svg, png = _scalable(self.svg()), self.png()
+            png = self.png()
         except GraphvizError as error:
             return {"text/plain": f"{error}\n\nWithout Graphviz, print() it for a text picture, or use .source."}
         width = _png_width(png) // 2  # shown at 72 dpi: its true size
-        return {"image/svg+xml": svg, "image/png": png, "text/plain": repr(self)}, {"image/png": {"width": width}}
+        return {"image/png": png, "text/plain": repr(self)}, {"image/png": {"width": width}}
 
     def __str__(self):
         from .text import text_picture
@@ -127,12 +128,6 @@ class Drawing:
         picture = "print() it for a text picture, " if self.root is not None else ""
         where = f"path={self.path!r}" if self.path else f"{picture}.view() to open it, .source for its DOT"
         return f"<Drawing of {self.graph.comment}; {where}>"
-
-
-def _scalable(svg):
-    """The SVG with its width as a maximum: it shrinks to fit a narrow cell and never grows past its size."""
-    fitted = r'<svg style="max-width: \1pt; width: 100%; height: auto"'
-    return re.sub(r'<svg width="([\d.]+)pt" height="[\d.]+pt"', fitted, svg, count=1)
 
 
 def _png_width(png):
