@@ -9,6 +9,11 @@ def _as_list(parameters):
     return [parameters] if isinstance(parameters, Value) else list(parameters)
 
 
+def _grad(p):
+    """p.grad as a float: after backward(create_graph=True) it is a Value, whose number is its data."""
+    return p.grad.data if isinstance(p.grad, Value) else float(p.grad)
+
+
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """Scale all grads by min(1, max_norm / (‖g‖ + 1e-6)), ‖g‖ the p-norm of all grads as one vector; return ‖g‖.
 
@@ -20,7 +25,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norm_type = float(norm_type)
     if not norm_type > 0:
         raise ValueError(f"clip_grad_norm_: norm_type must be > 0 or inf, got {norm_type}")
-    grads = [abs(float(p.grad)) for p in params]
+    grads = [abs(_grad(p)) for p in params]
     largest = max(grads, default=0.0)
     if any(math.isnan(g) for g in grads):
         total = math.nan
@@ -37,7 +42,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if coef > 1.0:  # as torch.clamp(coef, max=1.0): a NaN coefficient stays NaN
         coef = 1.0
     for p in params:
-        p.grad = float(p.grad) * coef
+        p.grad = _grad(p) * coef
     return total
 
 
@@ -47,7 +52,7 @@ def clip_grad_value_(parameters, clip_value):
     if not clip_value >= 0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
     for p in _as_list(parameters):
-        g = float(p.grad)
+        g = _grad(p)
         if g > clip_value:
             p.grad = clip_value
         elif g < -clip_value:

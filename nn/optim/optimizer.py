@@ -110,7 +110,7 @@ class Optimizer:
         new = {}  # parameter -> (new data, new state); `update` works on a copy of the state
         for group in self.param_groups:
             for p in group["params"]:
-                g = float(p.grad)
+                g = p.grad.data if isinstance(p.grad, Value) else float(p.grad)  # a Value after create_graph
                 if group.get("maximize", False):
                     g = -g
                 data, state = new[p] if p in new else (p.data, dict(self.state.get(p, ())))
