@@ -97,14 +97,18 @@ def backward_from(root, seed=1.0, create_graph=False):
 def _set_grads(seeds, create_graph):
     with GRAD_LOCK:
         for node, g in _gradients(seeds, create_graph).items():
-            if node._param is not CONSTANT:  # a constant only meets backward as a micrograd-style op's child
-                node.grad = number(g) if node.parents else node.grad + g
+            if node._param is CONSTANT:  # a constant only meets backward as a micrograd-style op's child
+                continue
+            if node.parents:
+                node.grad = number(g)
+            else:
+                fastpath.add_share(node, g)  # += g, or g where grad is None (no gradient yet)
 
 
 def _seeds(node, g):
     """The fast path's step from backward's node over several roots: each root gets its seed."""
     for root, seed in zip(node._parents, node._param, strict=True):
-        root.grad += g * seed
+        fastpath.add_share(root, g * seed)
 
 
 fastpath.accumulates(_seeds)(_seeds)  # the node's rule and its accumulator: only the fast path ever meets it

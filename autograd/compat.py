@@ -9,7 +9,7 @@ import functools
 from . import hooks
 from .backward import CONSTANT, NOT_A_LEAF
 from .custom import UserOp
-from .fastpath import CONSTANTS_MADE
+from .fastpath import CONSTANTS_MADE, add_share
 from .scalar import as_real
 
 
@@ -103,7 +103,7 @@ class ValueCompat:
 def add_shares_to_parents(node):
     """One node's step of backward, as micrograd's `_backward` does it: parent.grad += g·∂node/∂parent."""
     for parent, share in zip(node.parents, node.parent_shares(node.grad), strict=True):
-        parent.grad += share
+        add_share(parent, share)  # += share, or share where grad is None (no gradient yet)
 
 
 def _compare_operand(x):

@@ -22,6 +22,7 @@ backward written with Value ops (x.cos(), autograd.exp, operators) can be differ
 """
 
 from .custom import user_op_rule
+from .fastpath import add_share
 from .scalar import as_real, number
 from .value import CONSTANT, Value, constant, make_node
 
@@ -85,7 +86,7 @@ class FunctionOp:
     def accumulate(self, node, g):
         """The fast path's step: add each parent's share into its `.grad`."""
         for parent, share in zip(node.parents, self.shares(node, g, False), strict=True):
-            parent.grad += share
+            add_share(parent, share)  # += share, or share where grad is None (no gradient yet)
 
     def __repr__(self):
         return f"<{self.name} node's Function>"

@@ -5,8 +5,10 @@ import math
 from autograd import Value
 
 
-def _as_list(parameters):
-    return [parameters] if isinstance(parameters, Value) else list(parameters)
+def _with_grads(parameters):
+    """The parameters whose grad is not None (torch's clipping skips the others: they have no gradient yet)."""
+    params = [parameters] if isinstance(parameters, Value) else list(parameters)
+    return [p for p in params if p.grad is not None]
 
 
 def _grad(p):
@@ -21,7 +23,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     max_norm pass unchanged. Pascanu, Mikolov & Bengio, "On the difficulty of training recurrent neural networks",
     ICML 2013, https://arxiv.org/abs/1211.5063.
     """
-    params = _as_list(parameters)
+    params = _with_grads(parameters)
     norm_type = float(norm_type)
     if not norm_type > 0:
         raise ValueError(f"clip_grad_norm_: norm_type must be > 0 or inf, got {norm_type}")
@@ -51,7 +53,7 @@ def clip_grad_value_(parameters, clip_value):
     clip_value = float(clip_value)
     if not clip_value >= 0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
-    for p in _as_list(parameters):
+    for p in _with_grads(parameters):
         g = _grad(p)
         if g > clip_value:
             p.grad = clip_value

@@ -4,10 +4,12 @@ Each test asserts the exact message, or compares the behaviour with PyTorch's (f
 """
 
 import math
+import random
 
 import numpy as np
 import pytest
 
+import autograd
 import nn
 from autograd import Value
 
@@ -115,3 +117,175 @@ def test_an_optimizer_step_and_clipping_after_create_graph_read_the_grads_data()
     torch.optim.SGD([tw], lr=0.1).step()
     assert norm == pytest.approx(t_norm.item(), rel=1e-15)
     assert w.data == pytest.approx(tw.item(), rel=1e-15)
+
+
+# --- p.grad = None: "no gradient yet", as in PyTorch; the next backward starts it from its share
+
+# f(x, y) in chaingrad and in torch, each reaching x and y through another kind of node: one-parent ops, two-parent
+# ops, an n-ary sum, a dot of two Values with a bias, a dot with constants, a fused neuron.
+GRAPHS = {
+    "chain": (
+        lambda x, y: ((x * 2.0 + 1.0).tanh() * 3.0).exp() - y.sin(),
+        lambda x, y: ((x * 2 + 1).tanh() * 3).exp() - y.sin(),
+    ),
+    "two parents": (lambda x, y: x * y + y / x, lambda x, y: x * y + y / x),
+    "sum": (lambda x, y: autograd.sum([x, y, x]), lambda x, y: x + y + x),
+    "dot": (lambda x, y: autograd.dot([x, y], [y, x], bias=x), lambda x, y: x * y + y * x + x),
+    "dot of constants": (lambda x, y: autograd.dot([x, y], [2.0, -1.0], bias=y), lambda x, y: 2 * x - y + y),
+    "neuron": (lambda x, y: autograd.dot([x, y], [y, 3.0], activation="tanh"), lambda x, y: (x * y + 3 * y).tanh()),
+}
+PATHS = ("fast", "create_graph", "hooks", "detect_anomaly", "autograd.backward")
+
+
+def backpropagate(out, path, other_root):
+    """out.backward() along one of backward's paths (see autograd/backward.py)."""
+    if path == "fast":
+        out.backward()
+    elif path == "create_graph":
+        out.backward(create_graph=True)
+    elif path == "hooks":  # a live hook anywhere sends backward through the reference path
+        handle = other_root.register_hook(lambda g: None)
+        out.backward()
+        handle.remove()
+    elif path == "detect_anomaly":
+        with autograd.detect_anomaly():
+            out.backward()
+    else:
+        autograd.backward([out, other_root], [1.0, 0.0])
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("graph", GRAPHS)
+def test_a_grad_of_none_is_started_by_backward_as_in_torch(graph, path):
+    ours, theirs = GRAPHS[graph]
+    x, y = Value(0.3), Value(-1.2)
+    x.grad = y.grad = None
+    backpropagate(ours(x, y), path, Value(1.0) * 2.0)
+    tx, ty = tensor(0.3), tensor(-1.2)
+    assert tx.grad is None
+    theirs(tx, ty).backward()
+    got = [g.data if isinstance(g, Value) else g for g in (x.grad, y.grad)]
+    assert got == pytest.approx([tx.grad.item(), ty.grad.item()], rel=1e-12)
+    # and the next pass accumulates into it, as torch's does
+    backpropagate(ours(x, y), "fast", None)
+    theirs(tx, ty).backward()
+    got = [g.data if isinstance(g, Value) else g for g in (x.grad, y.grad)]
+    assert got == pytest.approx([tx.grad.item(), ty.grad.item()], rel=1e-12)
+
+
+def test_a_leaf_root_a_micrograd_op_a_function_and_manual_backward_start_a_grad_of_none():
+    x = Value(2.0)
+    x.grad = None
+    x.backward(3.0)  # backward from a leaf adds the seed to it
+    assert x.grad == 3.0
+
+    x.grad = None
+    out = Value(x.data**2, (x,), "square")  # an op written the micrograd way: its closure adds with +=
+
+    def closure():
+        x.grad += 2 * x.data * out.grad
+
+    out._backward = closure
+    out.backward()
+    assert x.grad == 4.0
+
+    class Cube(autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a**3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (a,) = ctx.saved_tensors
+            return grad * 3 * a**2
+
+    x.grad = None
+    Cube.apply(x).backward()
+    assert x.grad == 12.0
+
+    x.grad = None
+    product = x * 5.0
+    product.grad = 1.0
+    product._backward()  # micrograd's one step of the chain rule, by hand
+    assert x.grad == 5.0
+
+
+def test_compile_adds_into_a_grad_of_none():
+    w = Value(0.5)
+    f = autograd.compile(lambda x: (w * x - 1.0) ** 2)
+    w.grad = None
+    loss = f(np.array([1.0, 2.0, 3.0]), reduction="sum")
+    tw = tensor(0.5)
+    t_loss = sum((tw * x - 1.0) ** 2 for x in (1.0, 2.0, 3.0))
+    t_loss.backward()
+    assert (loss, w.grad) == pytest.approx((t_loss.item(), tw.grad.item()), rel=1e-14)
+
+
+def test_a_grad_that_is_not_a_number_still_raises_its_type_error():
+    """Only None means "no gradient yet": any other grad that cannot be added to is the error it always was."""
+    x = Value(1.0)
+    x.grad = "0"
+    for backward in (lambda: (x * 2.0).backward(), lambda: autograd.dot([x], [x]).backward()):
+        with pytest.raises(TypeError, match='can only concatenate str \\(not "float"\\) to str'):
+            backward()
+    assert x.grad == "0"
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad"])
+def test_an_optimizer_step_skips_a_parameter_whose_grad_is_none_as_torch(name):
+    kwargs = {"lr": 0.1, "weight_decay": 0.01} | ({"momentum": 0.9} if name in ("SGD", "RMSprop") else {})
+    a, b = Value(1.0), Value(-2.0)
+    ta, tb = tensor(1.0), tensor(-2.0)
+    ours, theirs = getattr(nn.optim, name)([a, b], **kwargs), getattr(torch.optim, name)([ta, tb], **kwargs)
+    for step in range(3):
+        a.grad, b.grad = None, None
+        (a * a * 3.0).backward()  # b gets no gradient: it stays None in both
+        ta.grad, tb.grad = None, None
+        (ta * ta * 3).backward()
+        assert b.grad is None and tb.grad is None
+        ours.step()
+        theirs.step()
+        assert (a.data, b.data) == pytest.approx((ta.item(), tb.item()), rel=1e-14), step
+    assert b not in ours.state and b.data == -2.0
+
+
+def test_zero_grad_and_clipping_with_grads_of_none():
+    model = nn.MLP(2, [3, 1])
+    params = model.parameters()
+    optimizer = nn.optim.SGD(params, lr=0.1)
+    model([1.0, 2.0]).backward()
+    optimizer.zero_grad()
+    assert all(p.grad == 0.0 for p in params)
+    model([1.0, 2.0]).backward()
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in params)
+    # clipping, as torch's, leaves a grad of None alone and leaves it out of the norm
+    a, b, ta, tb = Value(3.0), Value(1.0), tensor(3.0), tensor(1.0)
+    (a * 4.0).backward()
+    (ta * 4).backward()
+    b.grad = None
+    norm = nn.utils.clip_grad_norm_([a, b], 1.0)
+    t_norm = torch.nn.utils.clip_grad_norm_([ta, tb], 1.0)
+    assert (norm, a.grad, b.grad) == (pytest.approx(t_norm.item()), pytest.approx(ta.grad.item()), None)
+    nn.utils.clip_grad_value_([a, b], 0.5)
+    torch.nn.utils.clip_grad_value_([ta, tb], 0.5)
+    assert (a.grad, b.grad) == (pytest.approx(ta.grad.item()), None)
+
+
+def test_setting_every_grad_to_none_trains_an_mlp_as_zero_grad_does():
+    """p.grad = None before each backward (torch's zero_grad(set_to_none=True)) gives the same training."""
+    runs = []
+    for set_to_none in (False, True):
+        random.seed(1)
+        model = nn.MLP(2, [4, 1])
+        optimizer = nn.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        for _ in range(5):
+            for p in model.parameters():
+                p.grad = None if set_to_none else 0.0
+            loss = sum((model(x) - t) ** 2 for x, t in (([1.0, 2.0], 1.0), ([-1.0, 0.5], -1.0)))
+            loss.backward()
+            optimizer.step()
+        runs.append([p.data for p in model.parameters()])
+    assert runs[0] == runs[1]
