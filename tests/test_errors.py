@@ -289,3 +289,60 @@ def test_setting_every_grad_to_none_trains_an_mlp_as_zero_grad_does():
             optimizer.step()
         runs.append([p.data for p in model.parameters()])
     assert runs[0] == runs[1]
+
+
+# --- .backward() on a network's several outputs: a list that says how to get one scalar
+
+
+def several_outputs(count):
+    return (
+        f"backward() needs one scalar Value, but this is a list of {count} outputs: sum them first "
+        "(sum(outputs).backward()) or call autograd.backward(outputs)"
+    )
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_backward_on_a_networks_list_of_outputs_says_to_sum_them(fused):
+    for model, count in ((nn.MLP(2, [3, 2], fused=fused), 2), (nn.Layer(2, 3, fused=fused), 3)):
+        out = model([1.0, 2.0])
+        with pytest.raises(TypeError) as caught:
+            out.backward()
+        assert str(caught.value) == several_outputs(count)
+        assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_a_networks_outputs_are_a_list_in_every_way_micrograd_code_uses():
+    random.seed(3)
+    model = nn.MLP(2, [4, 3])
+    out = model([0.5, -1.0])
+    values = list(out)
+    assert isinstance(out, list) and out == values and len(out) == 3 and repr(out) == repr(values)
+    assert [v for v in out] == values and out[0] is values[0] and out[-1] is values[2] and out[1:] == values[1:]
+    assert sum(out).data == pytest.approx(sum(v.data for v in values), rel=1e-15)
+    assert max(out) in values and out.index(values[1]) == 1
+    assert model([1.0, 2.0]) != out  # Values compare by identity, as ever
+
+
+def in_our_order(linears):
+    """Torch's Linear gradients in nn's parameter order: each neuron's weights, then its bias, layer by layer."""
+    return [
+        g for m in linears for w, b in zip(m.weight.grad.tolist(), m.bias.grad.tolist(), strict=True) for g in (*w, b)
+    ]
+
+
+def test_the_two_fixes_the_message_names_give_torchs_gradients():
+    random.seed(4)
+    model = nn.MLP(2, [3, 2], activation="tanh")
+    module = model.to_torch()
+    linears = [m for m in module if isinstance(m, torch.nn.Linear)]
+    x = [0.3, -0.7]
+    for ours, theirs in (
+        (lambda out: sum(out).backward(), lambda out: out.sum().backward()),
+        (autograd.backward, lambda out: out.sum().backward()),
+        (lambda out: out[0].backward(), lambda out: out[0].backward()),
+    ):
+        model.zero_grad()
+        module.zero_grad()
+        ours(model(x))
+        theirs(module(torch.tensor(x, dtype=torch.float64)))
+        assert [p.grad for p in model.parameters()] == pytest.approx(in_our_order(linears), rel=1e-12, abs=1e-300)
