@@ -11,7 +11,7 @@ from contextlib import nullcontext
 from . import fastpath, hooks
 from .graph import as_roots, describe, is_value, topological_order
 from .modes import enable_grad, get_mode
-from .scalar import as_real
+from .scalar import as_real, number
 
 # One pass at a time, across threads. `leaf.grad += share` is a read, an add and a write: two threads adding into
 # a shared weight would lose updates, and two passes over shared nodes would mix their marks (fastpath.py).
@@ -97,14 +97,18 @@ def backward_from(root, seed=1.0, create_graph=False):
 def _set_grads(seeds, create_graph):
     with GRAD_LOCK:
         for node, g in _gradients(seeds, create_graph).items():
-            if node._param is not CONSTANT:  # a constant only meets backward as a micrograd-style op's child
-                node.grad = float(g) if node.parents else node.grad + g
+            if node._param is CONSTANT:  # a constant only meets backward as a micrograd-style op's child
+                continue
+            if node.parents:
+                node.grad = number(g)
+            else:
+                fastpath.add_share(node, g)  # += g, or g where grad is None (no gradient yet)
 
 
 def _seeds(node, g):
     """The fast path's step from backward's node over several roots: each root gets its seed."""
     for root, seed in zip(node._parents, node._param, strict=True):
-        root.grad += g * seed
+        fastpath.add_share(root, g * seed)
 
 
 fastpath.accumulates(_seeds)(_seeds)  # the node's rule and its accumulator: only the fast path ever meets it
@@ -146,7 +150,7 @@ def _check_requires_grad(root, which):
 
 def _hooked(node, grad, create_graph):
     grad = hooks.run(node, grad)
-    return grad if create_graph or type(grad) is float else float(grad)
+    return grad if create_graph else number(grad)
 
 
 def _as_seed(seed, create_graph, value_type):
@@ -164,9 +168,9 @@ def _check_root(root):
 
 def _check_finite(node, shares):
     for i, share in enumerate(shares):
-        number = share if isinstance(share, float) else float(share)
-        if not math.isfinite(number):
+        share = number(share)
+        if not math.isfinite(share):
             raise FloatingPointError(
-                f"detect_anomaly: backward of {node.op!r} produced {number} for its input #{i} "
+                f"detect_anomaly: backward of {node.op!r} produced {share} for its input #{i} "
                 f"(inputs: {describe(node.parents)})"
             )

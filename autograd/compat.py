@@ -1,5 +1,5 @@
 """What a Value offers besides its ops: PyTorch's `requires_grad`, `is_leaf` and `register_hook`, micrograd's
-names (`_prev`, `_op`, `_backward`) and comparisons by data.
+names (`_prev`, `_op`, `_backward`), comparisons by data, and how it turns into a number or a string.
 
 A mixin with no slots of its own, so a Value stays as small as its own slots make it.
 """
@@ -9,7 +9,7 @@ import functools
 from . import hooks
 from .backward import CONSTANT, NOT_A_LEAF
 from .custom import UserOp
-from .fastpath import CONSTANTS_MADE
+from .fastpath import CONSTANTS_MADE, add_share
 from .scalar import as_real
 
 
@@ -86,11 +86,24 @@ class ValueCompat:
     def __ge__(self, other):
         return self.data >= _compare_operand(other)
 
+    # math.exp(v), math.sin(v), … call __float__ and would return a float, dropping the gradient without a word, so
+    # it refuses (micrograd's Value has no __float__: TypeError there too). float(v) cannot be told apart from them.
+    def __float__(self):
+        raise TypeError(
+            "math.exp, math.sin and the other math-module functions (and float()) need a plain number, but got a "
+            f"Value (data={self.data!r}), whose gradient they would drop; use x.exp(), x.sin(), … or autograd.exp(x), "
+            "… to keep the gradient, or x.data (x.item()) for the number"
+        )
+
+    def __format__(self, spec):
+        """f'{v:.3f}' formats the data, as for a 0-d torch.Tensor; f'{v}' is str(v), the repr."""
+        return format(self.data, spec) if spec else str(self)
+
 
 def add_shares_to_parents(node):
     """One node's step of backward, as micrograd's `_backward` does it: parent.grad += g·∂node/∂parent."""
     for parent, share in zip(node.parents, node.parent_shares(node.grad), strict=True):
-        parent.grad += share
+        add_share(parent, share)  # += share, or share where grad is None (no gradient yet)
 
 
 def _compare_operand(x):

@@ -19,7 +19,7 @@ import operator
 
 import numpy as np
 
-from . import fused, ops
+from . import fastpath, fused, ops
 from .compiler_kernels import ACTIVATIONS, DOT_RULES, ELEMENTWISE, SUM_RULES, TAKES_PARAM
 
 SHARED, BATCHED = 0, 1  # which array a row lives in
@@ -116,7 +116,7 @@ class Program:
             for group, state in zip(reversed(self.groups), reversed(saved), strict=True):
                 group.backward(arrays, grads, state)
             for param, grad in zip(self.params, shared_grads[: len(self.params), 0].tolist(), strict=True):
-                param.grad += grad
+                fastpath.add_share(param, grad)  # += grad, or grad where it is None (no gradient yet)
         return values
 
     def _arrays(self, count):

@@ -30,6 +30,9 @@ class UserOp:
         """The fast path's step: the closure, which reads node.grad (the fast path has set it to g); a constant
         child's grad is put back after it, since the closure adds into every child's."""
         constants = [(child, child.grad) for child in node._parents if child._param is fastpath.CONSTANT]
+        for child in node._parents:
+            if child.grad is None:  # no gradient yet (p.grad = None): the closure's += starts from 0
+                child.grad = 0.0
         self.backward()
         for child, grad in constants:
             child.grad = grad

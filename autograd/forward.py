@@ -8,7 +8,7 @@ op table), taken in topological order: a node after its parents.
 
 from .graph import topological_order
 from .modes import enable_grad
-from .scalar import as_real
+from .scalar import as_real, number
 from .value import Value
 
 
@@ -31,7 +31,7 @@ def jvp(f, primals, tangents):
         if node.parents:
             dots = zip(node.local_grads(), node.parents, strict=True)
             tangent[node] = sum((d * tangent[p] for d, p in dots if p in tangent), 0.0)  # others: constants
-    values = tuple(float(y) for y in outputs)
+    values = tuple(number(y) for y in outputs)
     derivatives = tuple(tangent.get(y, 0.0) if isinstance(y, Value) else 0.0 for y in outputs)
     if isinstance(out, (tuple, list)):
         return values, derivatives

@@ -22,7 +22,8 @@ backward written with Value ops (x.cos(), autograd.exp, operators) can be differ
 """
 
 from .custom import user_op_rule
-from .scalar import as_real
+from .fastpath import add_share
+from .scalar import as_real, number
 from .value import CONSTANT, Value, constant, make_node
 
 
@@ -80,12 +81,12 @@ class FunctionOp:
                 "return one per input (None for an input that needs none)"
             )
         shares = [0.0 if grads[i] is None else grads[i] for i in self.positions]
-        return shares if create_graph else [s if type(s) is float else float(s) for s in shares]
+        return shares if create_graph else [number(s) for s in shares]
 
     def accumulate(self, node, g):
         """The fast path's step: add each parent's share into its `.grad`."""
         for parent, share in zip(node.parents, self.shares(node, g, False), strict=True):
-            parent.grad += share
+            add_share(parent, share)  # += share, or share where grad is None (no gradient yet)
 
     def __repr__(self):
         return f"<{self.name} node's Function>"

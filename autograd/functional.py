@@ -8,7 +8,7 @@ import contextvars
 
 from .backward import gradients
 from .modes import enable_grad
-from .scalar import as_real
+from .scalar import as_real, number
 from .value import Value
 
 # True while a transform runs its function: a transform called in there must return Values even for plain-number
@@ -70,7 +70,7 @@ def value_and_grad(f, argnums=0):
                 "use jacobian for several outputs"
             )
         grads = pullback(out)
-        value = out if isinstance(grads[0], Value) else float(out)
+        value = out if isinstance(grads[0], Value) else number(out)
         return value, grads if isinstance(argnums, tuple) else grads[0]
 
     return value_and_grad_f

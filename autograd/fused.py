@@ -41,7 +41,10 @@ ops.define("sum", None, _sum_with_constant_rule, "const", expression=_sum_formul
 @fastpath.accumulates(_sum_with_constant_rule)
 def _sum_accumulate(node, g):
     for parent in node._parents:
-        parent.grad += g
+        try:
+            parent.grad += g
+        except TypeError:  # a grad of None: no gradient yet (fastpath.add_share)
+            fastpath.add_share(parent, g)
 
 
 def sum(values):
@@ -85,19 +88,34 @@ def _dot_accumulate(node, g):
     parents = node._parents
     n = len(parents) // 2
     for w, x in zip(parents[:n], parents[n:], strict=False):  # stops after the xs: the bias is added below
-        w.grad += g * x.data
-        x.grad += g * w.data
+        try:
+            w.grad += g * x.data
+        except TypeError:  # a grad of None: no gradient yet (fastpath.add_share)
+            fastpath.add_share(w, g * x.data)
+        try:
+            x.grad += g * w.data
+        except TypeError:
+            fastpath.add_share(x, g * w.data)
     if len(parents) % 2:
-        parents[-1].grad += g
+        try:
+            parents[-1].grad += g
+        except TypeError:
+            fastpath.add_share(parents[-1], g)
 
 
 @fastpath.accumulates(_dot_constants_rule)
 def _dot_constants_accumulate(node, g):
     parents, constants = node._parents, node._param
     for value, c in zip(parents, constants, strict=False):
-        value.grad += g * c
+        try:
+            value.grad += g * c
+        except TypeError:  # a grad of None: no gradient yet (fastpath.add_share)
+            fastpath.add_share(value, g * c)
     if len(parents) > len(constants):
-        parents[-1].grad += g
+        try:
+            parents[-1].grad += g
+        except TypeError:
+            fastpath.add_share(parents[-1], g)
 
 
 def _dot_formulas(count, constants=None):

@@ -10,6 +10,7 @@ import math
 
 from . import scalar
 from .ops import binary, define, exp, one_minus_square, reciprocal, sigmoid, zero
+from .scalar import number
 
 
 def sqrt(x):
@@ -120,7 +121,7 @@ def choice_rule(larger):
     """The rule of maximum (larger=True) or minimum for two Values: the chosen input gets g, a tie g/2 each."""
 
     def rule(g, out, a, b):
-        a, b = float(a), float(b)  # under create_graph they are Values, whose == is identity
+        a, b = number(a), number(b)  # under create_graph they are Values, whose == is identity
         if a == b:
             return g * 0.5, g * 0.5
         if not (a < b or a > b):  # NaN on either side: torch passes g to both
@@ -134,7 +135,7 @@ def choice_share(larger):
     """maximum or minimum with a plain number c: the Value x gets g where chosen, g/2 at a tie, else 0."""
 
     def rule(g, out, x, c):
-        x = float(x)
+        x = number(x)
         if x == c:
             return (g * 0.5,)
         return (zero(g),) if (x < c if larger else x > c) else (g,)
@@ -184,7 +185,7 @@ WHERE = define(
 def inverse_square_norm(a, b):
     """1/(a² + b²), and 0 at a = b = 0: atan2's derivatives are 0 at the origin, as PyTorch's."""
     square = a * a + b * b
-    return 0.0 if float(square) == 0 else 1 / square
+    return 0.0 if number(square) == 0 else 1 / square
 
 
 # atan2(a, b), the angle of the point (b, a): ∂/∂a = b/(a² + b²), ∂/∂b = −a/(a² + b²)
@@ -203,7 +204,7 @@ def over_hypot(x, out):
     """x/out, and NaN at out = 0 (where x is 0 too: 0/0, as PyTorch), not a ZeroDivisionError.
 
     A division, not x·(1/out): 1/out overflows to inf for a subnormal out, and 0·inf would be NaN."""
-    return x / out if float(out) != 0 else x * reciprocal(out)
+    return x / out if number(out) != 0 else x * reciprocal(out)
 
 
 # √(a² + b²): ∂/∂a = a/out, ∂/∂b = b/out; NaN at a = b = 0 (0/0), as PyTorch

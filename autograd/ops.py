@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from . import scalar
 from .modes import get_mode
+from .scalar import number
 
 
 class Op(NamedTuple):
@@ -186,11 +187,11 @@ def value_power(base, exponent):
 def power_slope(x, p):
     """∂(xᵖ)/∂x = p·xᵖ⁻¹: 0 for p = 0, and +inf (not ZeroDivisionError) at x = 0 for 0 < p < 1, as PyTorch.
 
-    Under create_graph x and p may be Values, whose `==` is identity: hence float(p) == 0, not p == 0.
+    Under create_graph x and p may be Values, whose `==` is identity: hence number(p) == 0, not p == 0.
     """
-    if float(p) == 0 and (type(p) is float or float(x) == 0):
+    if number(p) == 0 and (type(p) is float or number(x) == 0):
         return 0.0  # (a Value p = 0 at x ≠ 0 goes on below: the slope 0 still has ∂/∂p = 1/x)
-    if float(x) == 0 and p < 1:
+    if number(x) == 0 and p < 1:
         # x^(p−1) = 1/x^(1−p), inf at 0, written so that a Value's inf differentiates again: −inf for 0 < p < 1
         return math.inf if type(x) is float else p * reciprocal(x ** (1 - p))
     if type(x) is float and type(p) is float:
@@ -200,14 +201,15 @@ def power_slope(x, p):
 
 def power_exponent_share(g, out, base):
     """g·∂(baseᵖ)/∂p = g·out·ln(base), 0 where base = 0 (as PyTorch); NaN for a NaN or a negative base."""
-    if float(base) < 0:
+    if number(base) < 0:
         return g * out * math.nan  # ln of a negative number: NaN, as PyTorch (even where baseᵖ is real)
-    return g * 0.0 if float(base) == 0 else g * out * log(base)
+    return g * 0.0 if number(base) == 0 else g * out * log(base)
 
 
 def power_rule(g, out, base, p):
     """∂(baseᵖ)/∂base = p·baseᵖ⁻¹; ∂(baseᵖ)/∂p = out·ln(base), 0 where base = 0."""
-    if float(base) < 0 and math.isfinite(p) and not float(p).is_integer():  # (−2)^0.5 is NaN: so is its slope
+    if number(base) < 0 and math.isfinite(number(p)) and not number(p).is_integer():
+        # (−2)^0.5 is NaN: so is its slope
         return g * out * math.nan, g * out * math.nan
     return g * power_slope(base, p), power_exponent_share(g, out, base)
 

@@ -23,6 +23,13 @@ def as_real(x, what="Value data"):
     raise TypeError(f"{what} must be a real number (int, float, bool or numpy scalar), {not_a_number(x)}")
 
 
+def number(x):
+    """x as a float: x itself, a Value's data (float() refuses a Value, see compat.py), float(x) for another real."""
+    if type(x) is float:
+        return x
+    return x.data if hasattr(x, "parent_shares") else float(x)
+
+
 def not_a_number(x):
     """'got Tensor: tensor(2.)', and for a tensor or an array (it has .item) how to pass its number instead."""
     hint = "; pass its number with .item() or float()" if callable(getattr(x, "item", None)) else ""

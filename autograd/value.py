@@ -224,9 +224,6 @@ class Value(ValueCompat):
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    def __float__(self):
-        return self.data
-
     def item(self):
         """The data as a Python float (as `torch.Tensor.item`)."""
         return self.data

@@ -201,7 +201,7 @@ def _grad(args):
     if svg is not None or args.html is not None:
         _check_drawing_cost(root)
     d = "∂" if can_print("∂") else "d"
-    say(f"f = {float(f)!r}")
+    say(f"f = {root.data!r}")
     for name, leaf in leaves.items():
         say(f"{d}f/{d}{name} = {leaf.grad!r}")
     for name in args.explain:

@@ -17,6 +17,8 @@ import autograd
 from autograd import Value
 from autograd.modes import scope_path
 
+from .outputs import Outputs
+
 
 def manual_seed(seed):
     """Seed Python's `random`, which initial weights are drawn from, as micrograd's are: the same seed gives
@@ -222,7 +224,8 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """`nout` neurons reading the same inputs; returns a list, or one Value when `nout` is 1 (as micrograd).
+    """`nout` neurons reading the same inputs; returns a list (nn.outputs.Outputs), or one Value when `nout` is 1
+    (as micrograd).
 
     Fused (the default), the layer computes its neurons together with `neurons`, which reads the inputs once
     for all of them. Either way each neuron's nodes carry the scope 'neurons.j' inside the layer's.
@@ -254,7 +257,7 @@ class Layer(Module):
             _check_input_count(x, len(layer[0].w))
             weights, biases, activations = [n.w for n in layer], [n.b for n in layer], [n.activation for n in layer]
             out = neurons(weights, biases, x, activations, fused=True, scopes=self._neuron_scope_paths())
-        return out[0] if len(out) == 1 else out
+        return out[0] if len(out) == 1 else Outputs(out)
 
     def _neuron_scopes(self):
         """A scope per neuron, 'neurons.j', made once (scopes are reusable), again if neurons were added."""
@@ -350,7 +353,7 @@ def _check_input_count(x, nin):
 
 def _inputs(x):
     """The inputs as a list: a sequence of numbers or Values, or a single one."""
-    if type(x) is list:
+    if isinstance(x, list):  # a plain list, or the Outputs of the layer before
         return x
     return [x] if isinstance(x, (Value, numbers.Real)) else list(x)
 

@@ -257,7 +257,7 @@ def fit(
                     seen_targets += y_batch
             history.loss.append(total / len(loader.X))
             for name, metric in metrics.items():
-                history.metrics[name].append(float(metric(seen_predictions, seen_targets)))
+                history.metrics[name].append(_number(metric(seen_predictions, seen_targets)))
             if val is not None:
                 _validate(model, *val, loss, metrics, history)
             completed = epoch + 1
@@ -306,7 +306,7 @@ def _validate(model, X, y, loss, metrics, history):
             history.val_loss.append(_number(loss(predictions, y)))
         predictions = [_numbers(p) for p in predictions]
         for name, metric in metrics.items():
-            history.val_metrics[name].append(float(metric(predictions, y)))
+            history.val_metrics[name].append(_number(metric(predictions, y)))
     finally:
         model.train()
 

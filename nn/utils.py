@@ -5,8 +5,15 @@ import math
 from autograd import Value
 
 
-def _as_list(parameters):
-    return [parameters] if isinstance(parameters, Value) else list(parameters)
+def _with_grads(parameters):
+    """The parameters whose grad is not None (torch's clipping skips the others: they have no gradient yet)."""
+    params = [parameters] if isinstance(parameters, Value) else list(parameters)
+    return [p for p in params if p.grad is not None]
+
+
+def _grad(p):
+    """p.grad as a float: after backward(create_graph=True) it is a Value, whose number is its data."""
+    return p.grad.data if isinstance(p.grad, Value) else float(p.grad)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
@@ -16,11 +23,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     max_norm pass unchanged. Pascanu, Mikolov & Bengio, "On the difficulty of training recurrent neural networks",
     ICML 2013, https://arxiv.org/abs/1211.5063.
     """
-    params = _as_list(parameters)
+    params = _with_grads(parameters)
     norm_type = float(norm_type)
     if not norm_type > 0:
         raise ValueError(f"clip_grad_norm_: norm_type must be > 0 or inf, got {norm_type}")
-    grads = [abs(float(p.grad)) for p in params]
+    grads = [abs(_grad(p)) for p in params]
     largest = max(grads, default=0.0)
     if any(math.isnan(g) for g in grads):
         total = math.nan
@@ -37,7 +44,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if coef > 1.0:  # as torch.clamp(coef, max=1.0): a NaN coefficient stays NaN
         coef = 1.0
     for p in params:
-        p.grad = float(p.grad) * coef
+        p.grad = _grad(p) * coef
     return total
 
 
@@ -46,8 +53,8 @@ def clip_grad_value_(parameters, clip_value):
     clip_value = float(clip_value)
     if not clip_value >= 0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
-    for p in _as_list(parameters):
-        g = float(p.grad)
+    for p in _with_grads(parameters):
+        g = _grad(p)
         if g > clip_value:
             p.grad = clip_value
         elif g < -clip_value:

@@ -12,6 +12,7 @@ import pytest
 
 import autograd as ag
 from autograd import GradcheckError, Value, gradcheck
+from autograd.scalar import number
 
 
 def custom_op(name, data, inputs, local_grads):
@@ -214,9 +215,9 @@ def with_sin_rule(monkeypatch, rule):
 # Rules for sin whose first derivative g·cos x is right at every x, and whose own derivative is wrong:
 WRONG_SECOND = {
     # cos of the data, a plain number: create_graph records nothing, so ∂/∂x of it is 0 instead of −g·sin x.
-    "cos_of_data": lambda g, out, x: (g * math.cos(float(x)),),
+    "cos_of_data": lambda g, out, x: (g * math.cos(number(x)),),
     # cos x + (x − x.data): the extra term is 0 at every x, but adds g to the second derivative.
-    "zero_term_with_slope": lambda g, out, x: (g * (_cos(x) + (x - float(x))),),
+    "zero_term_with_slope": lambda g, out, x: (g * (_cos(x) + (x - number(x))),),
 }
 EXPECTED_SECOND = {  # ∂²/∂x² of sin x as each wrong rule computes it, from calculus
     "cos_of_data": lambda x: 0.0,

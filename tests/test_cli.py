@@ -302,7 +302,7 @@ def test_demo_trains_prints_and_writes_every_file(capsys, tmp_path):
     scores = [model(x).data for x in X]
     correct = sum((s > 0) == (t > 0) for s, t in zip(scores, y, strict=True))
     loss = nn.functional.hinge_loss(scores, y) + nn.functional.l2_penalty(model.parameters(), 1e-4)
-    assert (found.group(1), int(found.group(3))) == (f"{float(loss):.4g}", correct)
+    assert (found.group(1), int(found.group(3))) == (f"{loss.data:.4g}", correct)
     assert int(found.group(2)) == round(100 * correct / 100)
     assert json.loads((out_dir / "model.json").read_text())["config"]["nouts"] == [16, 16, 1]
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Value
+from autograd.scalar import number
 
 torch = pytest.importorskip("torch")
 sympy = pytest.importorskip("sympy")
@@ -43,7 +44,7 @@ def ours(fn, *xs):
     for d in first:
         grads = autograd.gradients(d) if isinstance(d, Value) else {}
         second.append([grads.get(leaf, 0.0) for leaf in leaves])
-    return out.data, [0.0 if d is None else float(d) for d in first], second
+    return out.data, [0.0 if d is None else number(d) for d in first], second
 
 
 def theirs(fn, *xs):

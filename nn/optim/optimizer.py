@@ -34,8 +34,8 @@ class Optimizer:
     `params` is an iterable of Values, or of dicts ({'params': [...], 'lr': ...}) whose missing hyperparameters are
     filled from `defaults`. `state[p]` is created on the first `step()`.
 
-    Unlike torch, which skips parameters whose `.grad` is None, every parameter is updated: a Value's grad is
-    always a float, and a grad of 0.0 still moves a parameter under momentum or weight decay.
+    As in torch, a parameter whose `.grad` is None (no gradient yet: `p.grad = None`) is skipped, its data and
+    state left as they are; a grad of 0.0 still moves a parameter under momentum or weight decay.
     """
 
     # The hyperparameters that must be finite numbers >= 0, and those that must be True or False; subclasses list
@@ -98,7 +98,8 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         """Set every parameter's grad to 0.0 (backward accumulates into .grad with +=).
 
-        `set_to_none` is accepted for torch compatibility and ignored: a Value's grad is a float, never None.
+        `set_to_none` is accepted for torch compatibility and ignored: grads become 0.0, micrograd's habit (a grad
+        you set to None yourself also works: the next backward starts it, and step() skips it until then).
         """
         for group in self.param_groups:
             for p in group["params"]:
@@ -110,7 +111,10 @@ class Optimizer:
         new = {}  # parameter -> (new data, new state); `update` works on a copy of the state
         for group in self.param_groups:
             for p in group["params"]:
-                g = float(p.grad)
+                g = p.grad
+                if g is None:  # no gradient yet: torch skips the parameter
+                    continue
+                g = g.data if isinstance(g, Value) else float(g)  # a Value after backward(create_graph=True)
                 if group.get("maximize", False):
                     g = -g
                 data, state = new[p] if p in new else (p.data, dict(self.state.get(p, ())))
