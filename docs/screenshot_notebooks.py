@@ -81,7 +81,7 @@ def _look(page, url, name, out):
     while total != cells.count():  # until every cell is there
         total = cells.count()
         page.wait_for_timeout(2000)  # and the outputs have rendered
-    problems, images, count, scaled = 0, 0, 0, []
+    problems, images, svgs, count, scaled = 0, 0, 0, 0, []
     for c in range(total):
         cells.nth(c).scroll_into_view_if_needed(timeout=10_000)  # JupyterLab renders only the cells near the view
         page.wait_for_timeout(100)
@@ -97,6 +97,7 @@ def _look(page, url, name, out):
             if not image.count():
                 continue
             images += 1
+            svgs += output.locator(".jp-RenderedSVG").count()  # a trusted notebook shows the SVG where there is one
             output.scroll_into_view_if_needed()
             box, frame = image.bounding_box(), output.bounding_box()
             if box and frame and box["width"] > frame["width"] + 1:
@@ -110,7 +111,7 @@ def _look(page, url, name, out):
     if scaled:
         full, where, output, shot = max(scaled, key=lambda item: item[0])
         problems += _unconfine(page, output, full, where, out / f"{shot}-full.png")
-    print(f"{name}: {count} outputs, {images} with a picture, {problems} problems")
+    print(f"{name}: {count} outputs, {images} with a picture ({svgs} of them SVG), {problems} problems")
     return problems
 
 

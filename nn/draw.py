@@ -39,7 +39,7 @@ def draw_network(model, filename=None, color_by="weight"):
     if color_by not in COLOR_BY:
         raise ValueError(f"draw_network: color_by must be one of {COLOR_BY}, got {color_by!r}")
     layers = _layers(model)
-    shown = (lambda v: v.grad) if color_by == "grad" else (lambda v: v.data)
+    shown = (lambda v: 0.0 if v.grad is None else v.grad) if color_by == "grad" else (lambda v: v.data)
     largest = max((abs(shown(w)) for _, named in layers for _, n in named for w in n.w), default=0.0) or 1.0
     sizes = "-".join(str(n) for n in [len(layers[0][1][0][1].w)] + [len(named) for _, named in layers])
     dot = graphviz.Digraph("network", comment=f"the network {sizes}", engine="neato", graph_attr=GRAPH,
@@ -58,7 +58,7 @@ def draw_network(model, filename=None, color_by="weight"):
                     name,
                     {
                         "label": f"{shown(n.b):.2g}" if n.b is not None else "",
-                        "tooltip": f"{name}: " + (f"b = {n.b.data:.4g}, ∂/∂b = {n.b.grad:.4g}" if n.b is not None
+                        "tooltip": f"{name}: " + (f"b = {n.b.data:.4g}, ∂/∂b = {_grad(n.b)}" if n.b is not None
                                                   else "no bias"),
                     },
                 )
@@ -74,7 +74,7 @@ def draw_network(model, filename=None, color_by="weight"):
                     name,
                     color=colour,
                     arrowhead="none",
-                    tooltip=f"{name}.w.{i} = {w.data:.4g}, ∂/∂w = {w.grad:.4g}",
+                    tooltip=f"{name}.w.{i} = {w.data:.4g}, ∂/∂w = {_grad(w)}",
                     penwidth=f"{max(MAX_PENWIDTH * abs(value) / largest, 0.1):.3f}",
                 )
         previous = [name for name, _ in named]
@@ -124,3 +124,8 @@ def _render(dot, filename):
         atomic_write(filename, dot.source.encode())
         return filename
     return render(dot, filename, fmt)
+
+
+def _grad(parameter):
+    """Its gradient to 4 digits, or None where it has none yet (after `p.grad = None`)."""
+    return "None" if parameter.grad is None else f"{parameter.grad:.4g}"

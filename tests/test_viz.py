@@ -639,21 +639,37 @@ def test_draw_rejects_a_format_that_contradicts_the_filename(tmp_path):
 
 
 @needs_dot
-def test_jupyter_display_is_a_png_shown_at_its_true_size():
-    g = neuron()
-    drawing = draw(g["L"])
+def test_jupyter_display_is_a_png_and_an_svg_both_at_the_pictures_true_size():
+    x = Value(2.0, label="x")
+    y = (x * x).tanh()
+    y.backward()
+    drawing = draw(y)
     assert drawing.path is None
     bundle, metadata = drawing._repr_mimebundle_()
-    # No SVG: JupyterLab 4.6 draws one as an <img> stretched to the cell's width, which a double-click cannot undo.
-    assert list(bundle) == ["image/png", "text/plain"]
+    assert list(bundle) == ["image/svg+xml", "image/png", "text/plain"]
     png = bundle["image/png"]
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert metadata == {"image/png": {"width": int.from_bytes(png[16:20], "big") // 2}}  # 144 dpi shown at 72
-    svg = ET.fromstring(drawing.svg())
-    assert abs(metadata["image/png"]["width"] - float(svg.get("viewBox").split()[2])) <= 2  # the SVG's width in pt
+    svg = ET.fromstring(bundle["image/svg+xml"])
+    width = float(svg.get("viewBox").split()[2])  # in pt, as dot lays it out
+    assert abs(metadata["image/png"]["width"] - width) <= 2
+    assert svg.get("width").endswith("px") and abs(float(svg.get("width")[:-2]) - width) <= 1  # px, not pt
+    assert svg.get("height").endswith("px")  # in pt it would show a third larger than the PNG
     formatters = pytest.importorskip("IPython.core.formatters")
     data, shown = formatters.DisplayFormatter().format(drawing)
-    assert data["image/png"] == png and "image/svg+xml" not in data and shown == metadata
+    assert data["image/png"] == png and data["image/svg+xml"] == bundle["image/svg+xml"] and shown == metadata
+
+
+def test_a_picture_wider_than_a_notebook_column_is_shown_as_a_png_alone():
+    # JupyterLab prefers the SVG in a trusted notebook and draws it as an <img> that a double-click cannot show
+    # full size; a PNG alone is scaled to the cell and shown full size on a double-click.
+    from autograd.viz.rendering import COLUMN_WIDTH
+
+    x = Value(1.0, label="x")
+    wide = autograd.sum([(x * float(k)).tanh() for k in range(1, 13)])
+    bundle, metadata = draw(wide, rankdir="TB")._repr_mimebundle_()
+    assert metadata["image/png"]["width"] > COLUMN_WIDTH
+    assert list(bundle) == ["image/png", "text/plain"]
 
 
 def test_print_gives_a_text_picture_and_the_svg_has_tooltips():
@@ -821,3 +837,23 @@ def test_labels_drawn_more_than_once_get_their_full_parameter_name():
         assert drawn <= set(names)  # the names state_dict() uses
     x = Value(1.0, label="x")
     assert 'label="x|' in to_dot(x * 2).source  # a label drawn once stays as it is
+
+
+def test_a_grad_of_none_is_drawn_as_none_and_backward_then_fills_it_in():
+    x = Value(2.0, label="x")
+    y = x * 3.0
+    x.grad = None  # PyTorch's "no gradient yet"
+    assert str(draw(y)).splitlines() == ["x·3  data 6.0000  grad 0.0000  ← * 3", "└── x  data 2.0000  grad None"]
+    assert "grad None" in to_dot(y).source and "grad 0.0000" in to_dot(y).source
+    assert "call output.backward() first" in to_dot(y).source  # the caption of a graph never backpropagated
+    y.backward()
+    assert str(draw(y)).splitlines()[1] == "└── x  data 2.0000  grad 3.0000"
+
+
+def test_draw_network_with_grads_of_none_says_none_in_its_tooltips():
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [2, 1])
+    for p in model.parameters():
+        p.grad = None
+    source = nn.draw_network(model, color_by="grad").source
+    assert "∂/∂w = None" in source and "∂/∂b = None" in source

@@ -269,8 +269,9 @@ class _Picture:
         return {self.home[node]: f"n{self.index[node]}" for node in self.drawn_values() if self.home[node]}
 
     def _never_backpropagated(self):
-        """True if no gradient has been computed yet: every drawn grad is 0 (as it is before backward())."""
-        return not self.grads and all(node.grad == 0 for node in self.order) and any(n.parents for n in self.order)
+        """True if no gradient has been computed yet: every drawn grad is 0 (as before backward()) or None."""
+        untouched = all(node.grad is None or node.grad == 0 for node in self.order)
+        return not self.grads and untouched and any(n.parents for n in self.order)
 
     def _lit_items(self):
         """Names of the drawn nodes to emphasise: marked values, their boxes, and ops between two marked nodes."""

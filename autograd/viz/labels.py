@@ -73,7 +73,11 @@ def _op_text(node, precision):
 
 
 def _number(x, precision):
-    """`precision` digits after the point; scientific where that would hide the digits (tiny or huge values)."""
+    """`precision` digits after the point; scientific where that would hide the digits (tiny or huge values).
+
+    None (a grad after `p.grad = None`: no gradient yet) is shown as None, as PyTorch shows it."""
+    if x is None:
+        return "None"
     x = float(x.data if isinstance(x, Value) else x) + 0.0  # + 0.0 turns -0.0 into 0.0
     if not math.isfinite(x):
         return str(x)

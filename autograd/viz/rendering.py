@@ -1,11 +1,12 @@
-"""Rendering with Graphviz: `draw` and its `Drawing` (Jupyter shows it as PNG), and `render`, which writes a file
-with autograd.files.atomic_write. Graphviz runs with a time limit (`timeout=`, else $CHAINGRAD_DOT_TIMEOUT, else
-DEFAULT_TIMEOUT seconds). Every way it can fail (missing, an error, a crash, out of time) raises a GraphvizError
-whose one-line message says what happened and what to do; without `dot` on PATH it is GraphvizNotFoundError,
-whose message (INSTALL_HINT) says how to install it."""
+"""Rendering with Graphviz: `draw` and its `Drawing` (Jupyter shows a PNG, and an SVG where it fits), and
+`render`, which writes a file with autograd.files.atomic_write. Graphviz runs with a time limit (`timeout=`,
+else $CHAINGRAD_DOT_TIMEOUT, else DEFAULT_TIMEOUT seconds). Every way it can fail (missing, an error, a crash,
+out of time) raises a GraphvizError whose one-line message says what happened and what to do; without `dot` on
+PATH it is GraphvizNotFoundError, whose message (INSTALL_HINT) says how to install it."""
 
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -25,6 +26,7 @@ INSTALL_HINT = (
 # minutes or crashes, so the limit turns it into an error instead of a hang.
 DEFAULT_TIMEOUT = 10.0
 TIMEOUT_VARIABLE = "CHAINGRAD_DOT_TIMEOUT"
+COLUMN_WIDTH = 800  # px: a picture up to this wide fits a JupyterLab notebook column (848 px in a 1280 px window)
 _DRAW_LESS = (
     "draw less: build parts of the graph inside `with autograd.scope('name'):` and pass collapse=True, lower "
     "max_nodes to find out how big it is, or draw a part of it (to_dot(...).source still gives the DOT text)"
@@ -72,9 +74,9 @@ def draw(root, filename=None, format=None, *, timeout=None, **to_dot_options):
 
 
 class Drawing:
-    """A drawn graph: `graph` (the Digraph), `source` (DOT), `path` (file written, or None). Jupyter shows it as
-    a PNG scaled down to the cell's width (in JupyterLab, double-click it for its full size); `print()` gives a
-    text picture, `.svg()` the SVG."""
+    """A drawn graph: `graph` (the Digraph), `source` (DOT), `path` (file written, or None). Jupyter shows it
+    scaled down to the cell's width (in JupyterLab, double-click it for its full size); `print()` gives a text
+    picture, `.svg()` the SVG, `.png()` the PNG."""
 
     root = None  # the Value drawn, for the text picture
 
@@ -109,15 +111,19 @@ class Drawing:
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         # Jupyter calls this with no arguments; it must never raise, or the notebook shows a traceback.
-        # PNG only, at twice its size: JupyterLab scales an image down to the cell's width and a double-click
-        # shows it full size, where it draws an SVG as an <img> stretched to the cell's width however small, and
-        # a double-click does nothing (JupyterLab 4.6); an untrusted notebook shows no SVG, and GitHub none at all.
+        # A PNG, at twice its size, for every viewer: a notebook nobody has trusted (every one just cloned) shows
+        # no SVG, GitHub none at all, and JupyterLab scales an image down to the cell, a double-click showing it
+        # full size. The SVG goes beside it only for a picture narrow enough to fit a notebook column: JupyterLab
+        # prefers it in a trusted notebook and draws it as an <img> that a double-click cannot show full size.
         try:
             png = self.png()
+            width = _png_width(png) // 2  # shown at 72 dpi: its true size
+            bundle = {"image/png": png, "text/plain": repr(self)}
+            if width <= COLUMN_WIDTH:
+                bundle = {"image/svg+xml": _true_size(self.svg()), **bundle}
         except GraphvizError as error:
             return {"text/plain": f"{error}\n\nWithout Graphviz, print() it for a text picture, or use .source."}
-        width = _png_width(png) // 2  # shown at 72 dpi: its true size
-        return {"image/png": png, "text/plain": repr(self)}, {"image/png": {"width": width}}
+        return bundle, {"image/png": {"width": width}}
 
     def __str__(self):
         from .text import text_picture
@@ -128,6 +134,11 @@ class Drawing:
         picture = "print() it for a text picture, " if self.root is not None else ""
         where = f"path={self.path!r}" if self.path else f"{picture}.view() to open it, .source for its DOT"
         return f"<Drawing of {self.graph.comment}; {where}>"
+
+
+def _true_size(svg):
+    """The SVG sized in px, the numbers dot gives in pt: shown at the PNG's size, not a third larger."""
+    return re.sub(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', r'<svg width="\1px" height="\2px"', svg, count=1)
 
 
 def _png_width(png):

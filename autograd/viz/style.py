@@ -25,6 +25,8 @@ def _op_family(op):
 
 def _grad_colors(grad):
     """(fill, text colour or None) for |grad| on a log scale: white at 1, blue when vanishing, red when exploding."""
+    if grad is None:  # no gradient yet (p.grad = None)
+        return _NO_GRAD, None
     g = abs(float(grad.data if isinstance(grad, Value) else grad))
     if math.isnan(g):
         return _NAN, "white"
