@@ -31,8 +31,18 @@ def number(x):
 
 
 def not_a_number(x):
-    """'got Tensor: tensor(2.)', and for a tensor or an array (it has .item) how to pass its number instead."""
-    hint = "; pass its number with .item() or float()" if callable(getattr(x, "item", None)) else ""
+    """'got Tensor: tensor(2.)', and for a tensor or an array what to pass instead: its number, or one per element."""
+    numel = getattr(x, "numel", None)  # a torch tensor's element count; numpy's is .size
+    size = numel() if callable(numel) else getattr(x, "size", None)
+    if isinstance(size, int) and size != 1 and hasattr(x, "shape"):
+        hint = (
+            f"; a Value is one number and this holds {size}: combine element by element "
+            "([v * a for a in array]), or make an array of Values (numpy.array(values, dtype=object))"
+        )
+    elif callable(getattr(x, "item", None)):
+        hint = "; pass its number with .item()"
+    else:
+        hint = ""
     return f"got {type(x).__name__}: {x!r:.60}{hint}"
 
 

@@ -244,18 +244,29 @@ def test_topological_order_names_what_it_needs(roots):
 # --- Refusals with a clear message (issue 16, item 9)
 
 
-@pytest.mark.parametrize("make", [lambda torch: torch.tensor(2.0), lambda torch: torch.tensor([1.0, 2.0])])
-def test_a_torch_tensor_as_data_is_a_type_error_that_says_to_use_item(make):
+MANY = (
+    "combine element by element ([v * a for a in array]), or make an array of Values "
+    "(numpy.array(values, dtype=object))"
+)
+
+
+@pytest.mark.parametrize(
+    ("make", "hint"),
+    [
+        (lambda torch: torch.tensor(2.0), "pass its number with .item()"),
+        (lambda torch: torch.tensor([1.0, 2.0]), f"a Value is one number and this holds 2: {MANY}"),
+    ],
+)
+def test_a_torch_tensor_as_data_is_a_type_error_that_says_what_to_pass(make, hint):
     torch = pytest.importorskip("torch")
     tensor = make(torch)
     with pytest.raises(TypeError) as refused:
         Value(tensor)
     assert str(refused.value) == (
-        "Value data must be a real number (int, float, bool or numpy scalar), "
-        f"got Tensor: {tensor!r:.60}; pass its number with .item() or float()"
+        f"Value data must be a real number (int, float, bool or numpy scalar), got Tensor: {tensor!r:.60}; {hint}"
     )
     first = tensor.flatten()[0]
-    assert Value(first.item()).data == Value(float(first)).data == 1.0 + (tensor.dim() == 0)  # as it says
+    assert Value(first.item()).data == 1.0 + (tensor.dim() == 0)  # as it says
 
 
 @pytest.mark.parametrize(
@@ -276,14 +287,25 @@ def test_an_op_with_a_torch_tensor_is_a_type_error_that_says_to_use_item(express
         expression(Value(3.0), torch.tensor(2.0))
     assert str(refused.value) == (
         f"{op!r} between a Value and a Tensor: a Value works with Values and real numbers (int, float, bool, "
-        "numpy scalar), got Tensor: tensor(2.); pass its number with .item() or float()"
+        "numpy scalar), got Tensor: tensor(2.); pass its number with .item()"
     )
 
 
-def test_an_op_with_a_numpy_array_says_to_use_item_too():
-    expected = r"^'\*' between a Value and a ndarray: .*got ndarray: array\(\[1\., 2\.\]\); pass its number"
-    with pytest.raises(TypeError, match=expected):
-        _ = Value(3.0) * np.array([1.0, 2.0])
+def test_an_op_with_a_numpy_array_says_how_to_combine_them_and_both_ways_work():
+    v = Value(3.0)
+    with pytest.raises(TypeError) as refused:
+        _ = v * np.array([1.0, 2.0])
+    assert str(refused.value) == (
+        "'*' between a Value and a ndarray: a Value works with Values and real numbers (int, float, bool, numpy "
+        f"scalar), got ndarray: array([1., 2.]); a Value is one number and this holds 2: {MANY}"
+    )
+    by_element = autograd.sum([v * a for a in np.array([1.0, 2.0])])
+    as_objects = (np.array([v, v], dtype=object) * np.array([1.0, 2.0])).sum()
+    by_element.backward()
+    assert (by_element.data, v.grad) == (9.0, 3.0)
+    v.grad = 0.0
+    as_objects.backward()
+    assert (as_objects.data, v.grad) == (9.0, 3.0)
 
 
 @pytest.mark.parametrize("seed", ["3", b"3", [1.0], 1j])
