@@ -3,7 +3,9 @@
 import numbers
 
 import autograd
-from autograd import Value, no_grad
+from autograd import no_grad
+
+from .floats import number as _number
 
 
 class CompiledLoss:
@@ -42,7 +44,3 @@ class CompiledLoss:
                 f"fit(compile=True): the loss of a batch ({eager!r} on two samples) is not the mean of the samples' "
                 f"losses ({compiled!r}); compile needs a mean, such as reduction='mean', or train without compile"
             )
-
-
-def _number(x):
-    return x.data if isinstance(x, Value) else float(x)

@@ -10,6 +10,8 @@ import numbers
 import autograd
 from autograd import Value
 
+from .floats import number as _data
+
 _LOG_FLOOR = -100.0  # bce_loss clamps each log to >= -100, as torch does, so p = 0 or 1 gives a finite loss
 
 
@@ -137,10 +139,6 @@ def _as_list(x):
 
 def _params(params):
     return params.parameters() if hasattr(params, "parameters") else params
-
-
-def _data(x):
-    return x.data if isinstance(x, Value) else float(x)
 
 
 # PyTorch's names: the losses in losses.py (built on the helpers above, so imported last) and the activations.

@@ -20,6 +20,7 @@ from autograd import Value, no_grad
 
 from .compiled import CompiledLoss
 from .data import DataLoader, _check_xy
+from .floats import number as _number
 
 __all__ = ["EarlyStopping", "History", "accuracy", "fit"]
 
@@ -375,10 +376,6 @@ def _progress_bar(epochs):
     from tqdm.auto import tqdm  # a widget in Jupyter, text in a terminal
 
     return tqdm(total=epochs, desc="fit", unit="epoch")
-
-
-def _number(x):
-    return x.data if isinstance(x, Value) else float(x)
 
 
 def _numbers(prediction):

@@ -4,6 +4,8 @@ import math
 
 from autograd import Value
 
+from .floats import number
+
 
 def _with_grads(parameters):
     """The parameters whose grad is not None (torch's clipping skips the others: they have no gradient yet)."""
@@ -13,7 +15,7 @@ def _with_grads(parameters):
 
 def _grad(p):
     """p.grad as a float: after backward(create_graph=True) it is a Value, whose number is its data."""
-    return p.grad.data if isinstance(p.grad, Value) else float(p.grad)
+    return number(p.grad)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):

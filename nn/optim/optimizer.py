@@ -13,6 +13,8 @@ import warnings
 
 from autograd import Value
 
+from ..floats import number
+
 # How torch's ValueErrors name each hyperparameter ("Invalid learning rate: -1"); others are "Invalid <key> value".
 _NAMES = {"lr": "learning rate", "eps": "epsilon value"}
 
@@ -114,7 +116,7 @@ class Optimizer:
                 g = p.grad
                 if g is None:  # no gradient yet: torch skips the parameter
                     continue
-                g = g.data if isinstance(g, Value) else float(g)  # a Value after backward(create_graph=True)
+                g = number(g)  # a Value after backward(create_graph=True)
                 if group.get("maximize", False):
                     g = -g
                 data, state = new[p] if p in new else (p.data, dict(self.state.get(p, ())))
