@@ -49,6 +49,16 @@ in one process, 40 interleaved rounds with the lock and with a no-op in its plac
 3.42 and 3.80 µs of CPU, then 3.76 and 3.54 µs in a second run. Threads that contend for it queue: 4 threads ×
 150,000 of those passes took 5.1 s where one thread does the 600,000 in 3.5 s.
 
+Not a trick but a cost, and the largest: the `__dict__` slot of `Value`, so that any attribute can be set on any
+node (`p.m = 0.0`, as micrograd's forks do). On CPython 3.11 every instance of a class with one carries a pointer
+pair before its header and a small array for the attributes' values, made with the object: a node and its data
+take 128 bytes instead of 96 (tracemalloc over a 100,000-op chain), and the node moves from pymalloc's 80-byte
+class to the 96-byte one, which is more memory for the collector to walk each time. deep_chain with it against
+without it (`__dict__` taken out of `Value.__slots__`), 8 alternating runs each of `python -m benchmarks.workloads
+chaingrad deep_chain --size full`, medians: 2.26 against 1.97 s, GC 1.05 against 0.89 s, peak 184 against 152 MB.
+Four slots and the dict would fit the 80-byte class again, but only with the rule on a class of its own for each
+op, and then `type(a * b)` would no longer be `Value`.
+
 Not a cost: a leaf's grad of None (PyTorch's "no gradient yet", after `p.grad = None`) is met by a `try` around
 each `+=` into a grad here and in fused.py, which Python 3.11+ runs for one no-op instruction and a jump until
 it catches (`add_share`). Against the same loops without it, in one process, alternating, CPU time: mlp_step

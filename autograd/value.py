@@ -27,7 +27,8 @@ class Value(ValueCompat):
     """A scalar node: `data`, `grad`, `label`, `op` ('' for a leaf), `parents`, op `params` and `scope`."""
 
     # Slots keep a node small, and the cycle collector reads every node of a growing graph again and again.
-    # Any other attribute you set (p.m = 0.0, as micrograd's forks do) goes in __dict__, made only when you do.
+    # Any other attribute you set (p.m = 0.0, as micrograd's forks do) goes in __dict__. That slot is not free:
+    # on CPython 3.11 it adds 32 bytes to every node, set or not (fastpath.py, the costs after the tricks).
     __slots__ = ("data", "grad", "_parents", "_rule", "_param", "__dict__")
     label = ""  # a name for drawings and repr; set on a node, it goes in the node's __dict__
     scope = ""  # the path of the `autograd.scope`s the node was built in, 'outer/inner'; likewise
