@@ -1,7 +1,8 @@
 """`python -m benchmarks.tricks`: what each of the engine's speed tricks buys, one trick switched off at a time.
 
 Each trick listed in autograd/fastpath.py is switched off by swapping in the plain version (the reference order,
-the reference chain rule, no accumulators, a 1-tuple for a lone parent, plain operators, unfused neurons), and
+the reference chain rule, no accumulators, a 1-tuple for a lone parent, plain operators, unfused neurons, a rule
+call for every share), and
 `mlp_step` and `deep_chain` are timed as `benchmarks.workloads` times them, GC counted, each round in a fresh
 process, the tricks taking turns round by round. It prints the median of each and the slow-down without the
 trick, and fails if switching a trick off changes any gradient (the checksums `benchmarks.run` compares).
@@ -24,6 +25,7 @@ TRICKS = {
     "tuple_parents": "plain operators, and a lone parent kept in a 1-tuple: compare with plain_operators",
     "plain_operators": "every operator through binary() and make_node(), without the inline build of `v op float`",
     "unfused": "nn.MLP(fused=False): elementary * and sum nodes instead of one dot node per neuron",
+    "rule_calls": "every one-parent node's share through its rule, x·c and x + c included",
 }
 
 
@@ -67,6 +69,9 @@ def switched_off(trick):
         patch(value, "_node", with_tuple)
     elif trick == "plain_operators":
         plain_operators(patch, value, ops)
+    elif trick == "rule_calls":
+        patch(fastpath, "SHARE_IS_G_TIMES_PARAM", frozenset())
+        patch(fastpath, "SHARE_IS_G", frozenset())
     elif trick == "unfused":
         import nn
 

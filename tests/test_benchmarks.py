@@ -82,7 +82,7 @@ def test_each_speed_trick_switched_off_gives_the_same_gradients():
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     lines = result.stdout.splitlines()
     tricks = ("none", "plain_order", "reference_backward", "no_accumulators", "tuple_parents", "plain_operators")
-    tricks += ("unfused",)
+    tricks += ("unfused", "rule_calls")
     assert [line.split()[0] for line in lines[1:]] == list(tricks)
     assert all(re.search(r"\d ms .*\d ms", line) for line in lines[1:])
 
