@@ -37,8 +37,8 @@ a fifth, so a figure near 1.0x means "no measurable effect"):
 9. For the one-parent nodes of `x·c`, `c·x`, `x + c`, `c + x` and `x − c`, backward adds g·c or g into the
    parent itself instead of calling the rule for a 1-tuple (`SHARE_IS_G_TIMES_PARAM`, `SHARE_IS_G` below).
    Without (`--tricks rule_calls --rounds 15`): mlp_step 0.98x, deep_chain 1.12x. backward() alone over the
-   1e6-op chain, in one process, 7 interleaved rounds of CPU time: 0.47 s through the rules, 0.30 s with the trick. A node
-   without a plain-number operand (relu, tanh) is tested for that first, and never looked up.
+   1e6-op chain, in one process, 7 interleaved rounds of CPU time: 0.47 s through the rules, 0.30 s with the
+   trick. A node without a plain-number operand (relu, tanh) is tested for that first, and never looked up.
 
 Not a trick but a cost: constants (`requires_grad=False`) never become nodes, so every operator reads one slot
 of its Value operands (`_param is CONSTANT`), and `make_node` looks among an n-ary node's parents for constants
