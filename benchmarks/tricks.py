@@ -2,10 +2,10 @@
 
 Each trick listed in autograd/fastpath.py is switched off by swapping in the plain version (the reference order,
 the reference chain rule, no accumulators, a 1-tuple for a lone parent, plain operators, unfused neurons, a rule
-call for every share), and
-`mlp_step` and `deep_chain` are timed as `benchmarks.workloads` times them, GC counted, each round in a fresh
-process, the tricks taking turns round by round. It prints the median of each and the slow-down without the
-trick, and fails if switching a trick off changes any gradient (the checksums `benchmarks.run` compares).
+call for every share), and `mlp_step` and `deep_chain` are timed as `benchmarks.workloads` times them, GC
+counted, each round in a fresh process, the tricks taking turns round by round. It prints the median of each
+and the slow-down without the trick, and fails if switching a trick off changes any gradient (the checksums
+`benchmarks.run` compares).
 """
 
 import argparse
