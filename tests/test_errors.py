@@ -12,6 +12,7 @@ import pytest
 import autograd
 import nn
 from autograd import Value
+from tests.test_jvp import Cube  # x³ as an autograd.Function
 
 torch = pytest.importorskip("torch")
 
@@ -189,17 +190,6 @@ def test_a_leaf_root_a_micrograd_op_a_function_and_manual_backward_start_a_grad_
     out._backward = closure
     out.backward()
     assert x.grad == 4.0
-
-    class Cube(autograd.Function):
-        @staticmethod
-        def forward(ctx, a):
-            ctx.save_for_backward(a)
-            return a**3
-
-        @staticmethod
-        def backward(ctx, grad):
-            (a,) = ctx.saved_tensors
-            return grad * 3 * a**2
 
     x.grad = None
     Cube.apply(x).backward()
